@@ -1,0 +1,59 @@
+import type { GuestMemory } from '../memory/guest-memory.ts';
+
+/**
+ * A resource's backing store: a scatter list of guest-physical ranges, every
+ * one checked to lie inside guest memory when it was attached.
+ */
+export class Backing {
+  /** Byte offset of each entry within the backing. */
+  private readonly starts: Float64Array;
+  readonly totalBytes: number;
+
+  constructor(
+    private readonly addrs: Float64Array,
+    private readonly lengths: Uint32Array,
+  ) {
+    this.starts = new Float64Array(addrs.length);
+    let at = 0;
+    for (let i = 0; i < addrs.length; i++) {
+      this.starts[i] = at;
+      at += lengths[i] as number;
+    }
+    this.totalBytes = at;
+  }
+
+  get entryCount(): number {
+    return this.addrs.length;
+  }
+
+  /**
+   * Copies up to `length` bytes from byte `offset` of the backing into
+   * `dst[dstOffset..]`. Returns the bytes copied: fewer when the backing ends first.
+   */
+  copyOut(memory: GuestMemory, offset: number, dst: Uint8Array, dstOffset: number, length: number): number {
+    if (offset >= this.totalBytes || length <= 0) return 0;
+    let i = this.entryAt(offset);
+    let inner = offset - (this.starts[i] as number);
+    let done = 0;
+    while (done < length && i < this.addrs.length) {
+      const n = Math.min(length - done, (this.lengths[i] as number) - inner);
+      dst.set(memory.read((this.addrs[i] as number) + inner, n), dstOffset + done);
+      done += n;
+      i++;
+      inner = 0;
+    }
+    return done;
+  }
+
+  /** The entry holding byte `offset` (< totalBytes). */
+  private entryAt(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}

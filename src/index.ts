@@ -1,0 +1,28 @@
+/** virtio-gpu-web: a virtio-gpu device for virtual machines that run in a web page. */
+import { VirtioGpuDevice, type DeviceOptions } from './device/device.ts';
+
+export { VirtioGpuDevice, type DeviceOptions, type DeviceFeatures, type ControlResult } from './device/device.ts';
+export { DEFAULT_LIMITS, type DeviceLimits } from './device/limits.ts';
+export type { ScanoutConfig } from './device/scanouts.ts';
+export { buildEdid, EDID_BLOCK_SIZE } from './device/edid.ts';
+export { wrapGuestMemory, guestMemoryFromAccessors, GuestMemoryError, type GuestMemory, type GuestMemoryAccessors } from './memory/guest-memory.ts';
+export { SplitVirtqueue, DescriptorChain, ChainError, VirtqueueError, DescFlag, AvailFlag, DEFAULT_QUEUE_LIMITS, type QueueLayout, type QueueLimits } from './virtio/virtqueue.ts';
+export { serveControlQueue, serveCursorQueue, CONTROL_QUEUE, CURSOR_QUEUE, type QueueEvents } from './virtio/gpu-queues.ts';
+export type { Presenter, ResourceImage, ScanoutSource, CursorImage, Capture, Rect } from './presenters/presenter.ts';
+export { createMemoryPresenter } from './presenters/memory-surface.ts';
+export { CompositingPresenter, type Surface, type SurfaceFactory, type CursorPlacement } from './presenters/compositing-presenter.ts';
+export * from './protocol/constants.ts';
+export { Format, formatInfo, type FormatInfo } from './protocol/formats.ts';
+export * as wire from './protocol/structs.ts';
+
+/** Creates the device. Pass its commands in with `controlCommand` / `cursorCommand`, or serve virtqueues with it. */
+export function createVirtioGpu(options: DeviceOptions): VirtioGpuDevice {
+  if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: createVirtioGpu needs an options object { memory, scanouts, presenter }');
+  if (!options.memory || typeof options.memory.read !== 'function') {
+    throw new TypeError('virtio-gpu-web: options.memory must be guest memory; wrap an ArrayBuffer with wrapGuestMemory(buffer)');
+  }
+  if (!options.presenter || typeof options.presenter.flush !== 'function') {
+    throw new TypeError('virtio-gpu-web: options.presenter is required; use createMemoryPresenter() in Node or createWorkerPresenter(canvas) in a page');
+  }
+  return new VirtioGpuDevice(options);
+}

@@ -1,0 +1,150 @@
+/**
+ * The presenter logic every backend shares: which resource each scanout
+ * shows, cursors, and frame pacing (many flushes between two frames become
+ * one present). Backends only move pixels, through a Surface per scanout.
+ */
+import type { PixelRegion } from './pixel-convert.ts';
+import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
+
+export interface CursorPlacement {
+  image: CursorImage;
+  x: number;
+  y: number;
+}
+
+/** One scanout's pixels on some backend. */
+export interface Surface {
+  /** The scanout now shows `width` x `height` pixels (0 x 0 while disabled: shown black). */
+  resize(width: number, height: number): void;
+  /** Copies `region` of a resource to (x, y) of the surface. Only damaged regions are uploaded. */
+  upload(region: PixelRegion, x: number, y: number): void;
+  setCursorImage(image: CursorImage | null): void;
+  /** Shows the surface with the cursor on top. */
+  present(cursor: CursorPlacement | null): void | Promise<void>;
+  /** Reads back what `present` shows. */
+  read(cursor: CursorPlacement | null): Promise<Capture>;
+  destroy(): void;
+}
+
+/** Makes the surface for a scanout, or null when the embedder gave that scanout nowhere to show. */
+export type SurfaceFactory = (index: number) => Surface | null;
+
+interface Output {
+  readonly surface: Surface;
+  source: ScanoutSource | null;
+  cursorImage: CursorImage | null;
+  cursorX: number;
+  cursorY: number;
+  cursorVisible: boolean;
+  frame: Promise<void> | null;
+}
+
+export class CompositingPresenter implements Presenter {
+  private readonly resources = new Map<number, ResourceImage>();
+  private readonly outputs = new Map<number, Output | null>();
+  private readonly region: PixelRegion = { format: 0, pixels: new Uint8Array(0), stride: 0, x: 0, y: 0, width: 0, height: 0 };
+
+  constructor(
+    private readonly makeSurface: SurfaceFactory,
+    readonly needsSharedPixels = false,
+  ) {}
+
+  createResource(id: number, image: ResourceImage): void {
+    this.resources.set(id, image);
+  }
+
+  destroyResource(id: number): void {
+    this.resources.delete(id);
+  }
+
+  setScanout(index: number, source: ScanoutSource | null): void {
+    const output = this.output(index);
+    if (!output) return;
+    output.source = source;
+    output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
+    if (source) this.upload(output, source.rect);
+    void this.schedule(output);
+  }
+
+  flush(index: number, rect: Rect): Promise<void> {
+    const output = this.output(index);
+    if (!output?.source) return Promise.resolve();
+    this.upload(output, rect);
+    return this.schedule(output);
+  }
+
+  setCursor(index: number, image: CursorImage | null, x: number, y: number): void {
+    const output = this.output(index);
+    if (!output) return;
+    output.cursorImage = image;
+    output.surface.setCursorImage(image);
+    this.placeCursor(output, x, y, image !== null);
+  }
+
+  moveCursor(index: number, x: number, y: number, visible: boolean): void {
+    const output = this.output(index);
+    if (output) this.placeCursor(output, x, y, visible);
+  }
+
+  async capture(index: number): Promise<Capture> {
+    const output = this.output(index);
+    if (!output) throw new RangeError(`virtio-gpu-web: scanout ${index} has no surface to capture`);
+    await output.frame;
+    return output.surface.read(cursorOf(output));
+  }
+
+  destroy(): void {
+    for (const output of this.outputs.values()) output?.surface.destroy();
+    this.outputs.clear();
+    this.resources.clear();
+  }
+
+  private placeCursor(output: Output, x: number, y: number, visible: boolean): void {
+    output.cursorX = x;
+    output.cursorY = y;
+    output.cursorVisible = visible;
+    void this.schedule(output);
+  }
+
+  private upload(output: Output, rect: Rect): void {
+    const source = output.source;
+    const image = source && this.resources.get(source.resourceId);
+    if (!source || !image) return;
+    const region = this.region;
+    region.format = image.format;
+    region.pixels = image.pixels;
+    region.stride = image.stride;
+    region.x = rect.x;
+    region.y = rect.y;
+    region.width = rect.width;
+    region.height = rect.height;
+    output.surface.upload(region, rect.x - source.rect.x, rect.y - source.rect.y);
+  }
+
+  /** The next present of `output`; calls arriving before it runs share it. */
+  private schedule(output: Output): Promise<void> {
+    output.frame ??= new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        output.frame = null;
+        Promise.resolve()
+          .then(() => output.surface.present(cursorOf(output)))
+          .then(resolve, reject);
+      }, 0);
+    });
+    return output.frame;
+  }
+
+  private output(index: number): Output | null {
+    let output = this.outputs.get(index);
+    if (output === undefined) {
+      const surface = this.makeSurface(index);
+      output = surface && { surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null };
+      this.outputs.set(index, output);
+    }
+    return output;
+  }
+}
+
+function cursorOf(output: Output): CursorPlacement | null {
+  return output.cursorVisible && output.cursorImage ? { image: output.cursorImage, x: output.cursorX, y: output.cursorY } : null;
+}

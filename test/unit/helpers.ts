@@ -1,0 +1,87 @@
+/** Builds requests the way a driver lays them out, for unit tests of one layer. */
+import { createMemoryPresenter, createVirtioGpu, wrapGuestMemory, type ScanoutConfig } from '../../src/index.ts';
+import type { StructCodec } from '../../src/protocol/codec.ts';
+import { CtrlHeader } from '../../src/protocol/structs.ts';
+import type { DeviceLimits } from '../../src/device/limits.ts';
+
+export type Hdr = typeof CtrlHeader extends StructCodec<infer T> ? T : never;
+
+export function hdr(type: number, extra: Partial<Hdr> = {}): Hdr {
+  return { type, flags: 0, fenceId: 0n, ctxId: 0, ringIdx: 0, ...extra };
+}
+
+export function encode<T>(codec: StructCodec<T>, value: T, trailing: Uint8Array[] = []): Uint8Array {
+  const head = codec.encode(value);
+  const out = new Uint8Array(head.length + trailing.reduce((n, t) => n + t.length, 0));
+  out.set(head, 0);
+  let at = head.length;
+  for (const t of trailing) {
+    out.set(t, at);
+    at += t.length;
+  }
+  return out;
+}
+
+export function responseType(bytes: Uint8Array): number {
+  return CtrlHeader.decode(bytes).type;
+}
+
+export interface Rig {
+  ram: Uint8Array;
+  device: ReturnType<typeof createVirtioGpu>;
+  logs: string[];
+}
+
+export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits> } = {}): Rig {
+  const ram = new Uint8Array(options.ramBytes ?? 8 << 20);
+  const logs: string[] = [];
+  const device = createVirtioGpu({
+    memory: wrapGuestMemory(ram),
+    scanouts: options.scanouts ?? [{ width: 64, height: 48 }],
+    presenter: createMemoryPresenter(),
+    limits: options.limits,
+    log: (m) => logs.push(m),
+    logRate: { burst: 1e9, perSecond: 1e9 },
+  });
+  return { ram, device, logs };
+}
+
+import * as W from '../../src/protocol/structs.ts';
+import { CommandType } from '../../src/protocol/constants.ts';
+
+export async function send<T>(r: Rig, codec: StructCodec<T>, value: T, trailing: Uint8Array[] = []): Promise<Uint8Array> {
+  return r.device.controlCommand(encode(codec, value, trailing));
+}
+
+export function memEntries(entries: [addr: number, length: number][]): Uint8Array[] {
+  return entries.map(([addr, length]) => W.MemEntry.encode({ addr, length }));
+}
+
+/** Creates a resource backed by one contiguous guest range at `addr`, and shows it on scanout 0 when `scanout` is set. */
+export async function makeResource(
+  r: Rig,
+  { id, format = 2, width, height, addr, scanout }: { id: number; format?: number; width: number; height: number; addr: number; scanout?: number },
+): Promise<void> {
+  const ok = [
+    await send(r, W.ResourceCreate2d, { hdr: hdr(CommandType.RESOURCE_CREATE_2D), resourceId: id, format, width, height }),
+    await send(r, W.ResourceAttachBacking, { hdr: hdr(CommandType.RESOURCE_ATTACH_BACKING), resourceId: id, nrEntries: 1 }, memEntries([[addr, width * height * 4]])),
+  ];
+  if (scanout !== undefined) {
+    ok.push(await send(r, W.SetScanout, { hdr: hdr(CommandType.SET_SCANOUT), r: { x: 0, y: 0, width, height }, scanoutId: scanout, resourceId: id }));
+  }
+  for (const bytes of ok) if (responseType(bytes) !== 0x1100) throw new Error(`setup command failed: 0x${responseType(bytes).toString(16)}`);
+}
+
+export function transfer(r: Rig, id: number, rect: W.Rect, offset: number): Promise<Uint8Array> {
+  return send(r, W.TransferToHost2d, { hdr: hdr(CommandType.TRANSFER_TO_HOST_2D), r: rect, offset, resourceId: id });
+}
+
+export function flush(r: Rig, id: number, rect: W.Rect, extra: Partial<Hdr> = {}): Promise<Uint8Array> {
+  return send(r, W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH, extra), r: rect, resourceId: id });
+}
+
+/** RGBA of pixel (x, y) of a capture. */
+export function pixelAt(capture: { width: number; data: Uint8Array }, x: number, y: number): number[] {
+  const i = (y * capture.width + x) * 4;
+  return Array.from(capture.data.subarray(i, i + 4));
+}
