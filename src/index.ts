@@ -26,3 +26,5 @@ export function createVirtioGpu(options: DeviceOptions): VirtioGpuDevice {
   }
   return new VirtioGpuDevice(options);
 }
+export { createWorkerPresenter, type WorkerPresenter, type WorkerPresenterOptions } from './presenters/worker-presenter.ts';
+export type { Backend, BackendChoice } from './presenters/backends.ts';

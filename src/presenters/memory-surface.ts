@@ -1,7 +1,7 @@
 /** A surface held in memory as RGBA8: the presenter for Node, tests and screenshots. */
 import { CompositingPresenter, type CursorPlacement, type Surface } from './compositing-presenter.ts';
 import { blendOver, convertToRgba, type PixelRegion } from './pixel-convert.ts';
-import type { Capture } from './presenter.ts';
+import type { Capture, CursorImage } from './presenter.ts';
 
 export class MemorySurface implements Surface {
   width = 0;
@@ -21,7 +21,7 @@ export class MemorySurface implements Surface {
     convertToRgba(region, this.frame, this.width * 4, x, y, true);
   }
 
-  setCursorImage(): void {}
+  setCursorImage(_image: CursorImage | null): void {}
 
   present(_cursor: CursorPlacement | null): void {}
 

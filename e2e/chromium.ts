@@ -1,0 +1,25 @@
+/** Debian's Chromium, with the flags this machine needs (see FIELD-NOTES: closed network, SwiftShader WebGPU). */
+import { execFileSync } from 'node:child_process';
+
+export function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('Chromium is not installed: run `npm test` (it installs Debian\'s chromium) or set CHROMIUM_PATH');
+  }
+}
+
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+  // A custom --enable-features replaces Playwright's own list, so its two features are repeated here.
+  '--enable-features=Vulkan,CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies',
+];

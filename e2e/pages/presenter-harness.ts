@@ -1,0 +1,79 @@
+/**
+ * Drives the real device and the real GPU worker from a page, the way a VM
+ * would, with guest memory in a SharedArrayBuffer. Tests call it through
+ * page.evaluate and check the pixels that come back.
+ */
+import { createVirtioGpu, createWorkerPresenter, wrapGuestMemory, type BackendChoice, type VirtioGpuDevice, type WorkerPresenter } from '../../src/index.ts';
+import { CommandType as C, ResponseType } from '../../src/protocol/constants.ts';
+import type { StructCodec } from '../../src/protocol/codec.ts';
+import * as W from '../../src/protocol/structs.ts';
+import { patternBytes } from '../pattern.ts';
+
+const hdr = (type: number): W.CtrlHeader => ({ type, flags: 0, fenceId: 0n, ctxId: 0, ringIdx: 0 });
+
+class Harness {
+  readonly ram = new Uint8Array(new SharedArrayBuffer(8 << 20));
+  device!: VirtioGpuDevice;
+  presenter!: WorkerPresenter;
+
+  async start(backend: BackendChoice, width: number, height: number): Promise<{ backend: string; notes: readonly string[] }> {
+    const canvas = document.getElementById('screen') as HTMLCanvasElement;
+    this.presenter = await createWorkerPresenter({ canvases: [canvas], backend });
+    this.device = createVirtioGpu({ memory: wrapGuestMemory(this.ram), scanouts: [{ width, height }], presenter: this.presenter });
+    return { backend: this.presenter.backend, notes: this.presenter.notes };
+  }
+
+  writePattern(addr: number, width: number, height: number, seed: number): void {
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.ram.set(patternBytes(x, y, seed), addr + (y * width + x) * 4);
+  }
+
+  writeCursor(addr: number, rgbaBlocks: { x: number; y: number; size: number; bgra: number[] }[]): void {
+    this.ram.fill(0, addr, addr + 64 * 64 * 4);
+    for (const b of rgbaBlocks) for (let y = b.y; y < b.y + b.size; y++) for (let x = b.x; x < b.x + b.size; x++) this.ram.set(b.bgra, addr + (y * 64 + x) * 4);
+  }
+
+  async control<T>(codec: StructCodec<T>, value: T, trailing?: Uint8Array): Promise<number> {
+    const head = codec.encode(value);
+    const request = new Uint8Array(head.length + (trailing?.length ?? 0));
+    request.set(head);
+    if (trailing) request.set(trailing, head.length);
+    const type = W.CtrlHeader.decode(await this.device.controlCommand(request)).type;
+    if (type !== ResponseType.OK_NODATA) throw new Error(`command answered 0x${type.toString(16)}`);
+    return type;
+  }
+
+  async resource(id: number, format: number, width: number, height: number, addr: number): Promise<void> {
+    await this.control(W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: id, format, width, height });
+    await this.control(W.ResourceAttachBacking, { hdr: hdr(C.RESOURCE_ATTACH_BACKING), resourceId: id, nrEntries: 1 }, W.MemEntry.encode({ addr, length: width * height * 4 }));
+  }
+
+  transfer(id: number, r: W.Rect, offset = 0): Promise<number> {
+    return this.control(W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D), r, offset, resourceId: id });
+  }
+
+  flush(id: number, r: W.Rect): Promise<number> {
+    return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r, resourceId: id });
+  }
+
+  setScanout(scanoutId: number, id: number, r: W.Rect): Promise<number> {
+    return this.control(W.SetScanout, { hdr: hdr(C.SET_SCANOUT), r, scanoutId, resourceId: id });
+  }
+
+  cursor(type: 'update' | 'move', x: number, y: number, id: number, hotX = 0, hotY = 0): Promise<void> {
+    const t = type === 'update' ? C.UPDATE_CURSOR : C.MOVE_CURSOR;
+    return this.device.cursorCommand(W.UpdateCursor.encode({ hdr: hdr(t), pos: { scanoutId: 0, x, y }, resourceId: id, hotX, hotY }));
+  }
+
+  async capture(): Promise<{ width: number; height: number; data: number[] }> {
+    const c = await this.device.captureScanout(0);
+    return { width: c.width, height: c.height, data: Array.from(c.data) };
+  }
+}
+
+declare global {
+  interface Window {
+    harness: Harness;
+  }
+}
+
+window.harness = new Harness();

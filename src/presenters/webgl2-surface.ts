@@ -1,0 +1,143 @@
+/** A scanout drawn with WebGL2: the resource's pixels in a texture, converted and composited by a shader. */
+import type { CursorPlacement, Surface } from './compositing-presenter.ts';
+import { DRAW_PARAMS_FLOATS, drawParams, flipRows } from './gpu-draw.ts';
+import type { PixelRegion } from './pixel-convert.ts';
+import type { Capture, CursorImage } from './presenter.ts';
+
+const VERTEX = `#version 300 es
+uniform vec4 u_rect;
+out vec2 v_uv;
+void main() {
+  vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
+  v_uv = corner;
+  gl_Position = vec4(mix(u_rect.x, u_rect.z, corner.x), mix(u_rect.y, u_rect.w, corner.y), 0.0, 1.0);
+}`;
+
+const FRAGMENT = `#version 300 es
+precision highp float;
+uniform sampler2D u_texture;
+uniform mat4 u_swizzle;
+uniform vec4 u_bias;
+in vec2 v_uv;
+out vec4 color;
+void main() {
+  color = u_swizzle * texture(u_texture, v_uv) + u_bias;
+}`;
+
+export class WebGL2Surface implements Surface {
+  private readonly gl: WebGL2RenderingContext;
+  private readonly program: WebGLProgram;
+  private readonly frame: WebGLTexture;
+  private readonly cursor: WebGLTexture;
+  private readonly params = new Float32Array(DRAW_PARAMS_FLOATS);
+  private readonly uniforms: { rect: WebGLUniformLocation | null; swizzle: WebGLUniformLocation | null; bias: WebGLUniformLocation | null };
+  private width = 0;
+  private height = 0;
+  private format = 0;
+  private cursorSize = { width: 0, height: 0 };
+
+  constructor(private readonly canvas: OffscreenCanvas, context?: WebGL2RenderingContext) {
+    const gl = context ?? canvas.getContext('webgl2', { alpha: false, antialias: false, depth: false, premultipliedAlpha: false, preserveDrawingBuffer: false });
+    if (!gl) throw new Error('virtio-gpu-web: WebGL2 is not available on this canvas');
+    this.gl = gl;
+    this.program = linkProgram(gl);
+    const at = (name: string) => gl.getUniformLocation(this.program, name);
+    this.uniforms = { rect: at('u_rect'), swizzle: at('u_swizzle'), bias: at('u_bias') };
+    this.frame = makeTexture(gl);
+    this.cursor = makeTexture(gl);
+    gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+  }
+
+  resize(width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    if (width === 0 || height === 0) return;
+    this.canvas.width = width;
+    this.canvas.height = height;
+    const gl = this.gl;
+    gl.bindTexture(gl.TEXTURE_2D, this.frame);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+  }
+
+  upload(region: PixelRegion, x: number, y: number): void {
+    const gl = this.gl;
+    this.format = region.format;
+    gl.bindTexture(gl.TEXTURE_2D, this.frame);
+    gl.pixelStorei(gl.UNPACK_ROW_LENGTH, region.stride / 4);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, x, y, region.width, region.height, gl.RGBA, gl.UNSIGNED_BYTE, region.pixels, region.y * region.stride + region.x * 4);
+    gl.pixelStorei(gl.UNPACK_ROW_LENGTH, 0);
+  }
+
+  setCursorImage(image: CursorImage | null): void {
+    if (!image) return;
+    const gl = this.gl;
+    gl.bindTexture(gl.TEXTURE_2D, this.cursor);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, image.width, image.height, 0, gl.RGBA, gl.UNSIGNED_BYTE, image.rgba);
+    this.cursorSize = { width: image.width, height: image.height };
+  }
+
+  present(cursor: CursorPlacement | null): void {
+    const gl = this.gl;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (this.width === 0 || this.height === 0) return;
+    gl.useProgram(this.program);
+    this.draw(this.frame, 0, 0, this.width, this.height, this.format);
+    if (cursor) {
+      gl.enable(gl.BLEND);
+      this.draw(this.cursor, cursor.x, cursor.y, this.cursorSize.width, this.cursorSize.height, 0);
+      gl.disable(gl.BLEND);
+    }
+  }
+
+  async read(cursor: CursorPlacement | null): Promise<Capture> {
+    const { width, height } = this;
+    if (width === 0 || height === 0) return { width: 0, height: 0, data: new Uint8Array(0) };
+    this.present(cursor);
+    const data = new Uint8Array(width * height * 4);
+    this.gl.readPixels(0, 0, width, height, this.gl.RGBA, this.gl.UNSIGNED_BYTE, data);
+    flipRows(data, width, height);
+    return { width, height, data };
+  }
+
+  destroy(): void {
+    const gl = this.gl;
+    gl.deleteTexture(this.frame);
+    gl.deleteTexture(this.cursor);
+    gl.deleteProgram(this.program);
+  }
+
+  private draw(texture: WebGLTexture, x: number, y: number, width: number, height: number, format: number): void {
+    const gl = this.gl;
+    const p = drawParams(this.params, x, y, width, height, this.width, this.height, format);
+    gl.uniform4fv(this.uniforms.rect, p.subarray(0, 4));
+    gl.uniformMatrix4fv(this.uniforms.swizzle, false, p.subarray(4, 20));
+    gl.uniform4fv(this.uniforms.bias, p.subarray(20, 24));
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+  }
+}
+
+function makeTexture(gl: WebGL2RenderingContext): WebGLTexture {
+  const texture = gl.createTexture();
+  gl.bindTexture(gl.TEXTURE_2D, texture);
+  for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+  for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
+  return texture;
+}
+
+function linkProgram(gl: WebGL2RenderingContext): WebGLProgram {
+  const program = gl.createProgram();
+  for (const [type, source] of [[gl.VERTEX_SHADER, VERTEX], [gl.FRAGMENT_SHADER, FRAGMENT]] as const) {
+    const shader = gl.createShader(type);
+    if (!shader) throw new Error('virtio-gpu-web: WebGL2 could not create a shader');
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error(`virtio-gpu-web: shader: ${gl.getShaderInfoLog(shader)}`);
+    gl.attachShader(program, shader);
+  }
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`virtio-gpu-web: program: ${gl.getProgramInfoLog(program)}`);
+  return program;
+}
