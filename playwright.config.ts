@@ -9,6 +9,7 @@ export default defineConfig({
   timeout: 60_000,
   workers: 2,
   forbidOnly: !!process.env.CI,
+  outputDir: 'test-results/e2e',
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,

@@ -1,0 +1,61 @@
+// Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, saying what it does.
+// Plain Node (no dependencies): it runs before `npm ci`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function step(message) {
+  console.log(`\n==> ${message}`);
+}
+
+export function fail(message) {
+  console.error(`\n✗ ${message}`);
+  process.exit(1);
+}
+
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
+  return result.status === 0;
+}
+
+function has(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** `npm ci` when node_modules is missing or older than the lock file. */
+export function ensureNpmPackages() {
+  const stamp = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  step('Installing npm packages (npm ci)');
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) fail('npm ci failed: see the npm output above');
+}
+
+/** Installs Debian packages that are missing, through apt-get (as root, or with sudo). */
+export function ensureDebianPackages(packages, why) {
+  const missing = packages.filter(({ command, pkg }) => (command ? !has(command) : !dpkgHas(pkg)));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg);
+  step(`Installing Debian packages ${names.join(', ')} (${why})`);
+  const root = process.getuid?.() === 0;
+  if (!root && !has('sudo')) fail(`${names.join(', ')} must be installed: run 'apt-get install -y ${names.join(' ')}' as root`);
+  const apt = (args) => (root ? run('apt-get', args) : run('sudo', ['apt-get', ...args]));
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  apt(['update', '-q']);
+  if (!(root ? run('apt-get', ['install', '-y', '-q', ...names], { env }) : run('sudo', ['-E', 'apt-get', 'install', '-y', '-q', ...names], { env }))) {
+    fail(`apt-get install ${names.join(' ')} failed: see the apt output above`);
+  }
+}
+
+function dpkgHas(pkg) {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('install ok installed');
+  } catch {
+    return false;
+  }
+}
+
+export const CHROMIUM = { command: 'chromium', pkg: 'chromium' };

@@ -1,0 +1,39 @@
+// The whole test suite from a fresh clone: installs what is missing, runs the
+// unit tests (vitest) and the browser tests (Playwright in Debian's Chromium),
+// and ends with one line: "N passed, N failed".
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, root, run, step } from './setup.mjs';
+
+ensureNpmPackages();
+ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
+
+const results = join(root, 'test-results');
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+
+step('Unit tests (vitest)');
+const unitOk = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'unit.json')}`]);
+
+step('Browser tests (Playwright, Chromium)');
+const e2eOk = run('npx', ['playwright', 'test']);
+
+/** Passed and failed counts from a runner's JSON report; a runner that failed without failing tests counts as one failure. */
+function tally(name, ok, file, read) {
+  let counts;
+  try {
+    counts = read(JSON.parse(readFileSync(join(results, file), 'utf8')));
+  } catch {
+    counts = { passed: 0, failed: 0 };
+  }
+  const broken = !ok && counts.failed === 0;
+  console.log(`${name}: ${counts.passed} passed, ${counts.failed + (broken ? 1 : 0)} failed${broken ? ' (the runner itself failed: see its output above)' : ''}`);
+  return { passed: counts.passed, failed: counts.failed + (broken ? 1 : 0) };
+}
+
+console.log('');
+const unit = tally('unit', unitOk, 'unit.json', (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests }));
+const e2e = tally('browser', e2eOk, 'e2e.json', (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky }));
+const failed = unit.failed + e2e.failed;
+console.log(`${unit.passed + e2e.passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
