@@ -1,5 +1,6 @@
 /** A scanout drawn with canvas 2D: pixels converted on the CPU, only damaged rectangles put on the canvas. */
 import type { CursorPlacement } from './compositing-presenter.ts';
+import { fitCanvas } from './gpu-draw.ts';
 import { MemorySurface } from './memory-surface.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Rect } from './presenter.ts';
@@ -20,10 +21,7 @@ export class Canvas2DSurface extends MemorySurface {
   }
 
   override resize(width: number, height: number): void {
-    if (width > 0 && height > 0 && (width !== this.canvas.width || height !== this.canvas.height)) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-    }
+    fitCanvas(this.canvas, width, height);
     super.resize(width, height);
     this.dirty = { x: 0, y: 0, width, height };
     this.lastCursor = null;

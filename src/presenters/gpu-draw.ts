@@ -43,3 +43,11 @@ export function flipRows(data: Uint8Array, width: number, height: number): void 
     data.set(row, bottom * stride);
   }
 }
+
+/** Sizes `canvas` to a scanout of width x height; false while the scanout is disabled (0 x 0), which keeps the old size. */
+export function fitCanvas(canvas: OffscreenCanvas, width: number, height: number): boolean {
+  if (width === 0 || height === 0) return false;
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  return true;
+}

@@ -1,6 +1,6 @@
 /** A scanout drawn with WebGL2: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { DRAW_PARAMS_FLOATS, drawParams, flipRows } from './gpu-draw.ts';
+import { DRAW_PARAMS_FLOATS, drawParams, fitCanvas, flipRows } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -51,9 +51,7 @@ export class WebGL2Surface implements Surface {
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    if (width === 0 || height === 0) return;
-    this.canvas.width = width;
-    this.canvas.height = height;
+    if (!fitCanvas(this.canvas, width, height)) return;
     const gl = this.gl;
     gl.bindTexture(gl.TEXTURE_2D, this.frame);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);

@@ -1,6 +1,6 @@
 /** A scanout drawn with WebGPU on a canvas: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { DRAW_PARAMS_FLOATS, drawParams } from './gpu-draw.ts';
+import { DRAW_PARAMS_FLOATS, drawParams, fitCanvas } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -66,9 +66,7 @@ export class WebGPUSurface implements Surface {
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    if (width === 0 || height === 0) return;
-    this.canvas.width = width;
-    this.canvas.height = height;
+    if (!fitCanvas(this.canvas, width, height)) return;
     this.frame = this.replaceLayer(this.frame, width, height, 'opaque');
   }
 
