@@ -3,10 +3,17 @@
 // and ends with one line: "N passed, N failed".
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, root, run, step } from './setup.mjs';
+import { ensureGuestImage } from '../guest/build-image.mjs';
+import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
 ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
+step('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)');
+try {
+  ensureGuestImage();
+} catch (error) {
+  fail(`the guest image could not be built: ${error.message}`);
+}
 
 const results = join(root, 'test-results');
 rmSync(results, { recursive: true, force: true });
@@ -14,6 +21,9 @@ mkdirSync(results, { recursive: true });
 
 step('Unit tests (vitest)');
 const unitOk = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'unit.json')}`]);
+
+step('Guest tests in Node (Linux in v86 driving the device)');
+const guestOk = run('npx', ['vitest', 'run', '-c', 'vitest.guest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'guest.json')}`]);
 
 step('Browser tests (Playwright, Chromium)');
 const e2eOk = run('npx', ['playwright', 'test']);
@@ -32,8 +42,10 @@ function tally(name, ok, file, read) {
 }
 
 console.log('');
-const unit = tally('unit', unitOk, 'unit.json', (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests }));
+const vitestCounts = (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests });
+const unit = tally('unit', unitOk, 'unit.json', vitestCounts);
+const guest = tally('guest', guestOk, 'guest.json', vitestCounts);
 const e2e = tally('browser', e2eOk, 'e2e.json', (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky }));
-const failed = unit.failed + e2e.failed;
-console.log(`${unit.passed + e2e.passed} passed, ${failed} failed`);
+const failed = unit.failed + guest.failed + e2e.failed;
+console.log(`${unit.passed + guest.passed + e2e.passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,151 @@
+/**
+ * A Linux guest in v86, in Node, with the device attached and an in-memory
+ * presenter: boot it, type commands at its serial shell, capture its screen.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { V86 } from 'v86';
+import type { VirtioGpuDevice } from '../device/device.ts';
+import type { ScanoutConfig } from '../device/scanouts.ts';
+import { createMemoryPresenter } from '../presenters/memory-surface.ts';
+import { attachVirtioGpu, type V86Like } from '../vm/v86.ts';
+
+export const GUEST_CMDLINE = 'console=tty0 console=ttyS0 quiet cryptomgr.notests noisapnp tsc=reliable mitigations=off';
+const READY = 'vgw-init: ready';
+const PROMPT = 'guest# ';
+/**
+ * Warnings the guest kernel prints whatever device it drives: Linux 6.1's
+ * virtio_gpu asks the DRM core for damage clips on a plane that never enabled
+ * them, and the core warns once. QEMU's virtio-gpu-pci gets the same line.
+ */
+const KNOWN_GUEST_WARNINGS = [/drm_plane_enable_fb_damage_clips\(\) not called/];
+
+export interface GuestImage {
+  kernel: string;
+  initrd: string;
+  bios: string;
+}
+
+export interface GuestSessionOptions {
+  image: GuestImage;
+  scanouts: ScanoutConfig[];
+  /** Seconds to reach the shell. */
+  bootTimeout?: number;
+  memoryMiB?: number;
+}
+
+export class GuestTimeout extends Error {
+  override name = 'GuestTimeout';
+}
+
+export class GuestSession {
+  private serial = '';
+  private waiters: (() => void)[] = [];
+  private commands = 0;
+  /** What the device reported about rejected commands. */
+  readonly deviceLog: string[] = [];
+  private attached: VirtioGpuDevice | null = null;
+  readonly emulator: V86;
+
+  private constructor(options: GuestSessionOptions) {
+    const require = createRequire(import.meta.url);
+    const image = (path: string) => {
+      const b = readFileSync(path);
+      return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) };
+    };
+    this.emulator = new V86({
+      wasm_path: require.resolve('v86/build/v86.wasm'),
+      memory_size: (options.memoryMiB ?? 128) * 1024 * 1024,
+      vga_memory_size: 2 * 1024 * 1024,
+      bios: image(options.image.bios),
+      bzimage: image(options.image.kernel),
+      initrd: image(options.image.initrd),
+      cmdline: GUEST_CMDLINE,
+      autostart: false,
+      disable_keyboard: true,
+      disable_mouse: true,
+      disable_speaker: true,
+    });
+    this.emulator.add_listener('serial0-output-byte', (byte: number) => this.receive(byte));
+  }
+
+  /** Boots the guest and waits for its serial shell. */
+  static async boot(options: GuestSessionOptions): Promise<GuestSession> {
+    const session = new GuestSession(options);
+    const { emulator } = session;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        emulator.add_listener('emulator-loaded', () => {
+          try {
+            session.attached = attachVirtioGpu(emulator as unknown as V86Like, { scanouts: options.scanouts, presenter: createMemoryPresenter(), log: (m) => session.deviceLog.push(m) });
+            emulator.run();
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+      await session.waitFor((text) => text.includes(READY) && text.endsWith(PROMPT), (options.bootTimeout ?? 60) * 1000, 'the guest shell');
+      // Commands are typed by a program: no echo, no prompt in their output.
+      await session.run("stty -echo; PS1=''", 10);
+    } catch (error) {
+      await session.stop();
+      throw error;
+    }
+    return session;
+  }
+
+  get device(): VirtioGpuDevice {
+    if (!this.attached) throw new Error('the device is attached when the emulator has loaded');
+    return this.attached;
+  }
+
+  /** Everything the guest printed on its serial port so far. */
+  get transcript(): string {
+    return this.serial;
+  }
+
+  /** Types `command` at the serial shell; resolves with its output and exit status. */
+  async run(command: string, timeoutSeconds = 30): Promise<{ output: string; status: number }> {
+    const marker = `__vgw_done_${++this.commands}_`;
+    const start = this.serial.length;
+    this.emulator.serial0_send(`${command}\necho "${marker}$?"\n`);
+    const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`);
+    await this.waitFor((text) => pattern.test(text.slice(start)), timeoutSeconds * 1000, `'${command}'`);
+    const tail = this.serial.slice(start);
+    const match = pattern.exec(tail) as RegExpExecArray;
+    const output = tail.slice(0, match.index).replace(/\r\n/g, '\n');
+    return { output, status: Number(match[1]) };
+  }
+
+  /** Kernel log lines at warning level or worse from virtio-gpu or its DRM driver. */
+  async driverProblems(): Promise<string[]> {
+    const { output } = await this.run('dmesg -r');
+    return output.split('\n').filter((line) => /^<[0-4]>/.test(line) && /virtio[-_]gpu|\[drm\]|drm:/i.test(line) && !KNOWN_GUEST_WARNINGS.some((w) => w.test(line)));
+  }
+
+  async stop(): Promise<void> {
+    await this.emulator.stop();
+    this.emulator.destroy();
+  }
+
+  private receive(byte: number): void {
+    this.serial += String.fromCharCode(byte);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  private waitFor(done: (text: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new GuestTimeout(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last output: ${JSON.stringify(this.serial.slice(-300))}`)), timeoutMs);
+      const check = () => {
+        if (done(this.serial)) {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          this.waiters.push(check);
+        }
+      };
+      check();
+    });
+  }
+}

@@ -1,0 +1,57 @@
+/** virtio-gpu as a virtio function: its config space, its two queues, and reset. */
+import type { VirtioGpuDevice } from '../device/device.ts';
+import { DeviceConfigLayout } from '../protocol/structs.ts';
+import { serveControlQueue, serveCursorQueue, CONTROL_QUEUE, type QueueEvents } from './gpu-queues.ts';
+import type { TransportEvents, VirtioFunction } from './pci-transport.ts';
+import type { SplitVirtqueue } from './virtqueue.ts';
+
+export const VIRTIO_ID_GPU = 16;
+/** PCI class: display controller, other (FIELD-NOTES: what Linux's virtio_gpu expects). */
+export const PCI_CLASS_DISPLAY_OTHER = 0x038000;
+
+export class VirtioGpuFunction implements VirtioFunction {
+  readonly deviceId = VIRTIO_ID_GPU;
+  readonly pciClass = PCI_CLASS_DISPLAY_OTHER;
+  readonly queueCount = 2;
+  private queues: readonly (SplitVirtqueue | null)[] = [];
+  private events: QueueEvents | null = null;
+  private readonly config = new Uint8Array(DeviceConfigLayout.size);
+
+  constructor(
+    readonly device: VirtioGpuDevice,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  get features(): bigint {
+    return BigInt(this.device.features);
+  }
+
+  readConfig(offset: number, size: number): number {
+    DeviceConfigLayout.write(this.config, 0, { eventsRead: this.device.eventsRead, eventsClear: 0, numScanouts: this.device.scanouts.length, numCapsets: 0 });
+    let value = 0;
+    for (let i = size - 1; i >= 0; i--) value = value * 256 + (this.config[offset + i] ?? 0);
+    return value;
+  }
+
+  writeConfig(offset: number, _size: number, value: number): void {
+    if (offset === DeviceConfigLayout.offsets.eventsClear) this.device.eventsRead &= ~value;
+  }
+
+  activate(queues: readonly (SplitVirtqueue | null)[], events: TransportEvents): void {
+    this.queues = queues;
+    this.events = { interrupt: events.interrupt, broken: events.needsReset, log: this.log };
+  }
+
+  notify(index: number): void {
+    const queue = this.queues[index];
+    if (!queue || !this.events) return;
+    if (index === CONTROL_QUEUE) serveControlQueue(queue, this.device, this.events);
+    else serveCursorQueue(queue, this.device, this.events);
+  }
+
+  reset(): void {
+    this.queues = [];
+    this.events = null;
+    this.device.reset();
+  }
+}

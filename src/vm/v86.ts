@@ -1,0 +1,77 @@
+/**
+ * Plugs the device into a v86 emulator: the project's own virtio-pci
+ * transport on v86's PCI bus, its BAR as I/O ports, INTx through v86's PCI
+ * interrupt routing, guest memory through v86's blob accessors. Written
+ * against v86 0.5.462 (the version package.json pins); the internals used
+ * here keep their names in v86's builds.
+ */
+import { VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
+import { guestMemoryFromAccessors } from '../memory/guest-memory.ts';
+import { VirtioGpuFunction } from '../virtio/gpu-function.ts';
+import { BarLayout, VirtioPciTransport } from '../virtio/pci-transport.ts';
+
+type PortRead = () => number;
+type PortWrite = (value: number) => void;
+
+/** The parts of v86's CPU this adapter uses. */
+export interface V86Cpu {
+  devices: { pci: { register_device(device: V86PciDevice): unknown; raise_irq(pciId: number): void; lower_irq(pciId: number): void } };
+  io: {
+    register_read(port: number, device: object, r8?: PortRead, r16?: PortRead, r32?: PortRead): void;
+    register_write(port: number, device: object, w8?: PortWrite, w16?: PortWrite, w32?: PortWrite): void;
+  };
+  read_blob(addr: number, length: number): Uint8Array;
+  write_blob(data: Uint8Array, addr: number): void;
+  memory_size: ArrayLike<number>;
+}
+
+export interface V86PciDevice {
+  name: string;
+  pci_id: number;
+  pci_space: number[];
+  pci_bars: ({ size: number } | undefined)[];
+}
+
+/** A v86 emulator (V86 from the `v86` package), after 'emulator-loaded' and before the guest boots. */
+export interface V86Like {
+  v86?: { cpu?: V86Cpu };
+}
+
+export interface AttachOptions extends Omit<DeviceOptions, 'memory'> {
+  /** PCI slot (device number) on bus 0. Default 0x0d, free in v86's default machine. */
+  pciSlot?: number;
+  /** Initial I/O port of the BAR (the BIOS may move it). Default 0xe800. */
+  ioPort?: number;
+}
+
+export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): VirtioGpuDevice {
+  const cpu = emulator.v86?.cpu;
+  if (!cpu?.devices?.pci || !cpu.io) {
+    throw new Error("virtio-gpu-web: attachVirtioGpu needs a loaded v86 emulator: construct V86 with autostart: false and call it in the 'emulator-loaded' event, before run()");
+  }
+  const { pciSlot = 0x0d, ioPort = 0xe800, ...deviceOptions } = options;
+  if (ioPort % BarLayout.SIZE !== 0 || ioPort < 0x1000 || ioPort > 0xffff - BarLayout.SIZE) {
+    throw new RangeError(`virtio-gpu-web: ioPort must be a multiple of ${BarLayout.SIZE} from 0x1000 to 0xff80`);
+  }
+  const memory = guestMemoryFromAccessors({
+    size: cpu.memory_size[0] as number,
+    read: (addr, length) => cpu.read_blob(addr, length),
+    write: (addr, bytes) => cpu.write_blob(bytes, addr),
+  });
+  const log = deviceOptions.log ?? ((m: string) => console.warn(m));
+  const device = new VirtioGpuDevice({ ...deviceOptions, memory });
+  const fn = new VirtioGpuFunction(device, log);
+  const pciId = pciSlot << 3;
+  const pci = cpu.devices.pci;
+  const transport = new VirtioPciTransport(fn, memory, { raise: () => pci.raise_irq(pciId), lower: () => pci.lower_irq(pciId) }, log);
+  const pciDevice: V86PciDevice = { name: 'virtio-gpu-web', pci_id: pciId, pci_space: Array.from(transport.configSpace(ioPort)), pci_bars: [{ size: BarLayout.SIZE }] };
+  // v86 copies each port's handlers into the BAR when the device registers, and moves them with the BAR.
+  for (let offset = 0; offset < BarLayout.SIZE; offset++) {
+    const read = (size: number) => () => transport.readBar(offset, size);
+    const write = (size: number) => (value: number) => transport.writeBar(offset, size, value);
+    cpu.io.register_read(ioPort + offset, pciDevice, read(1), read(2), read(4));
+    cpu.io.register_write(ioPort + offset, pciDevice, write(1), write(2), write(4));
+  }
+  pci.register_device(pciDevice);
+  return device;
+}

@@ -1,0 +1,56 @@
+/** The real Linux guest in v86, in Node, driving the device through its own virtio_gpu driver. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureGuestImage } from '../../guest/build-image.mjs';
+import { GuestSession } from '../../src/node/guest-session.ts';
+import { fbExpected, fbPatternCommand } from './fb-pattern.ts';
+
+const WIDTH = 800, HEIGHT = 600;
+let guest: GuestSession;
+
+beforeAll(async () => {
+  guest = await GuestSession.boot({ image: ensureGuestImage(), scanouts: [{ width: WIDTH, height: HEIGHT }], bootTimeout: 90 });
+}, 120_000);
+
+afterAll(async () => {
+  await guest?.stop();
+});
+
+describe('Linux virtio_gpu on virtio-gpu-web', () => {
+  it('initializes the driver and a framebuffer console, with no virtio-gpu errors or warnings', async () => {
+    const { output } = await guest.run('dmesg');
+    expect(output).toMatch(/\[drm\] Initialized virtio_gpu/);
+    expect(output).toMatch(/features: -virgl \+edid/);
+    expect(output).toMatch(/fb0: virtio_gpudrmfb frame buffer device/);
+    expect(await guest.driverProblems()).toEqual([]);
+    expect(guest.deviceLog).toEqual([]);
+  });
+
+  it('shows a connected connector whose modes hold the configured size, preferred first', async () => {
+    expect((await guest.run('cat /sys/class/drm/card0-Virtual-1/status')).output.trim()).toBe('connected');
+    const modes = (await guest.run('cat /sys/class/drm/card0-Virtual-1/modes')).output.trim().split('\n');
+    expect(modes[0]).toBe(`${WIDTH}x${HEIGHT}`);
+    expect(modes).toContain('640x480');
+    expect((await guest.run('cat /sys/class/graphics/fb0/virtual_size')).output.trim()).toBe(`${WIDTH},${HEIGHT}`);
+  });
+
+  it('shows bytes written to /dev/fb0 on the scanout, converted from XRGB8888', async () => {
+    const firstRow = 480;
+    const { status } = await guest.run(fbPatternCommand(WIDTH, firstRow));
+    expect(status).toBe(0);
+    let capture = await guest.device.captureScanout(0);
+    const matches = () => [0, 1, 2, 3, 401, WIDTH - 1].every((x) => [firstRow, firstRow + 15].every((y) => pixel(x, y).join() === fbExpected(x).join()));
+    const pixel = (x: number, y: number) => Array.from(capture.data.subarray((y * capture.width + x) * 4, (y * capture.width + x) * 4 + 4));
+    for (let tries = 0; !matches() && tries < 50; tries++) {
+      await guest.run('true');
+      capture = await guest.device.captureScanout(0);
+    }
+    expect([capture.width, capture.height]).toEqual([WIDTH, HEIGHT]);
+    for (let x = 0; x < WIDTH; x += 37) for (const y of [firstRow, firstRow + 7, firstRow + 15]) expect(pixel(x, y), `(${x},${y})`).toEqual(fbExpected(x));
+    expect(pixel(5, firstRow - 1)).toEqual([0, 0, 0, 255]);
+    expect(pixel(5, firstRow + 16)).toEqual([0, 0, 0, 255]);
+  });
+
+  it('gets every command it sent answered without an error', async () => {
+    expect(guest.deviceLog).toEqual([]);
+  });
+});
