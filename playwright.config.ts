@@ -19,6 +19,7 @@ export default defineConfig({
   webServer: {
     command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${port}/e2e/pages/presenter.html`,
+    timeout: 120_000,
     reuseExistingServer: false,
     stdout: 'ignore',
   },

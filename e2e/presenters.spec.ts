@@ -31,7 +31,7 @@ async function showPattern(page: Page, seed = 0): Promise<void> {
     await t.resource(1, 2, w, h, fb);
     await t.setScanout(0, 1, { x: 0, y: 0, width: w, height: h });
     await t.transfer(1, { x: 0, y: 0, width: w, height: h });
-    await t.flush(1, { x: 0, y: 0, width: w, height: h });
+    await t.flush(1, { x: 0, y: 0, width: w, height: h }, true);
   }, [W, H, FB, seed] as const);
 }
 

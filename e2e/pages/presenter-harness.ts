@@ -4,12 +4,12 @@
  * page.evaluate and check the pixels that come back.
  */
 import { createVirtioGpu, createWorkerPresenter, wrapGuestMemory, type BackendChoice, type VirtioGpuDevice, type WorkerPresenter } from '../../src/index.ts';
-import { CommandType as C, ResponseType } from '../../src/protocol/constants.ts';
+import { CommandType as C, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
 import type { StructCodec } from '../../src/protocol/codec.ts';
 import * as W from '../../src/protocol/structs.ts';
 import { patternBytes } from '../pattern.ts';
 
-const hdr = (type: number): W.CtrlHeader => ({ type, flags: 0, fenceId: 0n, ctxId: 0, ringIdx: 0 });
+const hdr = (type: number, flags = 0): W.CtrlHeader => ({ type, flags, fenceId: flags ? 1n : 0n, ctxId: 0, ringIdx: 0 });
 
 class Harness {
   readonly ram = new Uint8Array(new SharedArrayBuffer(8 << 20));
@@ -51,8 +51,13 @@ class Harness {
     return this.control(W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D), r, offset, resourceId: id });
   }
 
-  flush(id: number, r: W.Rect): Promise<number> {
-    return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r, resourceId: id });
+  /**
+   * A fenced flush is answered once presented: only then may the guest write
+   * the resource again without the newer bytes reaching the display (the
+   * worker reads shared pixels when it presents, as QEMU's display does).
+   */
+  flush(id: number, r: W.Rect, fenced = false): Promise<number> {
+    return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, fenced ? HeaderFlag.FENCE : 0), r, resourceId: id });
   }
 
   setScanout(scanoutId: number, id: number, r: W.Rect): Promise<number> {

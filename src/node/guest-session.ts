@@ -8,9 +8,9 @@ import { V86 } from 'v86';
 import type { VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import { createMemoryPresenter } from '../presenters/memory-surface.ts';
+import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
 import { attachVirtioGpu, type V86Like } from '../vm/v86.ts';
 
-export const GUEST_CMDLINE = 'console=tty0 console=ttyS0 quiet cryptomgr.notests noisapnp tsc=reliable mitigations=off';
 const READY = 'vgw-init: ready';
 const PROMPT = 'guest# ';
 /**

@@ -55,7 +55,12 @@ export interface Presenter {
   destroyResource(id: number): void | Promise<void>;
   /** Shows `source` on scanout `index` (its size becomes the rect's size), or blanks it. */
   setScanout(index: number, source: ScanoutSource | null): void | Promise<void>;
-  /** `rect` of the scanout's resource (resource coordinates, inside the scanout's rect) changed. Resolves once presented. */
+  /**
+   * `rect` of the scanout's resource (resource coordinates, inside the
+   * scanout's rect) changed. Resolves once presented. The pixels are read when
+   * the presenter gets to the flush, so a transfer that lands before then may
+   * show early; a guest that needs the order waits for its fenced flush.
+   */
   flush(index: number, rect: Rect): Promise<void>;
   /** The cursor's image (null hides it) and its top-left position on the scanout. */
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void | Promise<void>;

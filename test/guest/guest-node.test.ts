@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { GuestSession } from '../../src/node/guest-session.ts';
-import { fbExpected, fbPatternCommand } from './fb-pattern.ts';
+import { fbExpected, fbPatternCommand } from '../../guest/fb-pattern.ts';
 
 const WIDTH = 800, HEIGHT = 600;
 let guest: GuestSession;
