@@ -68,3 +68,28 @@ test('bytes written to /dev/fb0 appear exactly on the canvas', async ({}, info) 
   const onPage = rows.map((y) => columns.map((x) => Array.from(shot.data.subarray((y * WIDTH + x) * 4, (y * WIDTH + x) * 4 + 4))));
   expect(onPage, 'pattern rows in a screenshot of the page').toEqual(expected);
 });
+
+test('a reload resumes the stored snapshot, and the console still takes keys', async ({}, info) => {
+  test.setTimeout(120_000);
+  await page.waitForFunction(() => window.vgw?.snapshot === 'stored', null, { timeout: 60_000 });
+  const cold = await page.evaluate(() => window.vgw!.firstFrameMs!);
+  await page.reload();
+  await page.waitForFunction(() => window.vgw?.firstFrameMs != null, null, { timeout: 60_000 });
+  const resumed = await page.evaluate(() => ({ from: window.vgw!.startedFrom, ms: window.vgw!.firstFrameMs! }));
+  expect(resumed.from).toBe('snapshot');
+  info.annotations.push({ type: 'first frame', description: `cold boot ${Math.round(cold)} ms, from snapshot ${Math.round(resumed.ms)} ms` });
+  console.log(`first frame in Chromium: cold boot ${Math.round(cold)} ms, from snapshot ${Math.round(resumed.ms)} ms`);
+  // The resumed scanout shows the console as it was at the snapshot (taken after boot), before the guest draws again.
+  const restored = await page.evaluate(async () => {
+    const c = await window.vgw!.device!.captureScanout(0);
+    let lit = 0;
+    for (let i = 0; i < c.data.length; i += 4) if (c.data[i]! > 128) lit++;
+    return { width: c.width, height: c.height, lit };
+  });
+  expect(restored).toMatchObject({ width: WIDTH, height: HEIGHT });
+  expect(restored.lit, 'restored console text').toBeGreaterThan(2000);
+  await page.locator('#screen').click();
+  await typeKeys(page, 'echo RESUMED-$((6*7)) > /dev/ttyS0\n');
+  await expect.poll(serial, { timeout: 30_000 }).toContain('RESUMED-42');
+  expect(pageErrors).toEqual([]);
+});

@@ -2,28 +2,34 @@
  * The demo: Linux boots in v86 and its console appears on the virtio-gpu
  * canvas, drawn by the GPU worker. Until the first frame the serial log shows
  * boot progress. Keys typed on the page reach the console shell through v86's
- * PS/2 keyboard.
+ * PS/2 keyboard. After the first boot a snapshot is kept in IndexedDB and the
+ * next visit resumes it (`?cold` boots from scratch).
  */
 import { V86 } from 'v86';
 import v86Wasm from 'v86/build/v86.wasm?url';
 import { createWorkerPresenter, type VirtioGpuDevice, type WorkerPresenter } from '../index.ts';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
-import { attachVirtioGpu, type V86Like } from '../vm/v86.ts';
+import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like } from '../vm/v86.ts';
+import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 
 const WIDTH = 1024, HEIGHT = 768;
+const READY = 'vgw-init: ready';
 const status = document.getElementById('status') as HTMLElement;
 const boot = document.getElementById('boot') as HTMLPreElement;
 const canvas = document.getElementById('screen') as HTMLCanvasElement;
 
 export interface DemoState {
   emulator: V86;
+  presenter: WorkerPresenter;
   /** Attached once v86 has loaded. */
   device: VirtioGpuDevice | null;
-  presenter: WorkerPresenter;
   /** Everything the guest wrote to its serial port. */
   serial: string;
   /** Milliseconds from page start to the first frame on the canvas (null until then). */
   firstFrameMs: number | null;
+  startedFrom: 'cold boot' | 'snapshot';
+  /** A snapshot of this boot: being taken, or stored in IndexedDB. */
+  snapshot: 'none' | 'saving' | 'stored';
 }
 
 declare global {
@@ -37,42 +43,96 @@ function show(text: string, error = false): void {
   status.classList.toggle('error', error);
 }
 
-async function fetchImage(name: string): Promise<{ buffer: ArrayBuffer }> {
+async function fetchBytes(name: string): Promise<ArrayBuffer> {
   const response = await fetch(`/guest-image/${name}`);
   if (!response.ok) throw new Error(`guest image ${name}: HTTP ${response.status}`);
-  return { buffer: await response.arrayBuffer() };
+  return response.arrayBuffer();
 }
 
 async function start(): Promise<void> {
   show('loading the guest image…');
-  const [bios, bzimage, initrd] = await Promise.all(['bios.bin', 'vmlinuz', 'initramfs.cpio'].map(fetchImage));
+  const cold = new URLSearchParams(location.search).has('cold');
+  const { id } = (await (await fetch('/guest-image/id')).json()) as { id: string };
+  const [bios, bzimage, initrd, saved] = await Promise.all([
+    fetchBytes('bios.bin'),
+    fetchBytes('vmlinuz'),
+    fetchBytes('initramfs.cpio'),
+    cold ? null : loadSnapshot(id).catch(() => null),
+  ]);
   const presenter = await createWorkerPresenter({ canvases: [canvas] });
-  show(`booting Linux (display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''})…`);
-  const emulator = new V86({ wasm_path: v86Wasm, memory_size: 128 << 20, vga_memory_size: 2 << 20, bios: bios!, bzimage: bzimage!, initrd: initrd!, cmdline: GUEST_CMDLINE, autostart: false, disable_speaker: true });
-  const state: DemoState = { emulator, presenter, device: null, serial: '', firstFrameMs: null };
-  window.vgw = state;
-  emulator.add_listener('serial0-output-byte', (byte: number) => {
-    state.serial += String.fromCharCode(byte);
-    if (state.firstFrameMs === null) boot.textContent = state.serial.slice(-6000);
+  const display = `display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''}`;
+  show(saved ? `resuming the saved guest (${display})…` : `booting Linux (${display})…`);
+  const emulator = new V86({
+    wasm_path: v86Wasm,
+    memory_size: 128 << 20,
+    vga_memory_size: 2 << 20,
+    bios: { buffer: bios },
+    bzimage: { buffer: bzimage },
+    initrd: { buffer: initrd },
+    cmdline: GUEST_CMDLINE,
+    autostart: false,
+    disable_speaker: true,
   });
+  const state: DemoState = { emulator, presenter, device: null, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', snapshot: 'none' };
+  window.vgw = state;
   const firstFrame = (): void => {
     if (state.firstFrameMs !== null) return;
     state.firstFrameMs = performance.now();
     boot.hidden = true;
     canvas.focus();
-    show(`Linux on virtio-gpu-web (${presenter.backend}), first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s: type into the console`);
+    show(`Linux on virtio-gpu-web (${presenter.backend}, ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
+  emulator.add_listener('serial0-output-byte', (byte: number) => {
+    state.serial += String.fromCharCode(byte);
+    if (state.firstFrameMs === null) boot.textContent = state.serial.slice(-6000);
+    if (!saved && state.snapshot === 'none' && state.serial.endsWith('guest# ') && state.serial.includes(READY)) void keepSnapshot(state, id);
+  });
   const flush = presenter.flush.bind(presenter);
   emulator.add_listener('emulator-loaded', () => {
-    state.device = attachVirtioGpu(emulator as unknown as V86Like, {
-      scanouts: [{ width: WIDTH, height: HEIGHT }],
-      presenter: { ...presenter, flush: (index, rect) => flush(index, rect).then(firstFrame) },
-    });
-    emulator.run();
+    void (async () => {
+      const device = attachVirtioGpu(emulator as unknown as V86Like, {
+        scanouts: [{ width: WIDTH, height: HEIGHT }],
+        presenter: { ...presenter, flush: (index, rect) => flush(index, rect).then(firstFrame) },
+      });
+      state.device = device;
+      if (saved) await resume(state, device, saved);
+      emulator.run();
+      if (saved) await presenter.capture(0).then(firstFrame);
+    })().catch(failed);
   });
 }
 
-start().catch((error: unknown) => {
+async function resume(state: DemoState, device: VirtioGpuDevice, saved: StoredSnapshot): Promise<void> {
+  try {
+    await state.emulator.restore_state(saved.v86);
+    restoreVirtioGpuState(device, saved.device);
+  } catch (error) {
+    await deleteSnapshot();
+    throw new Error(`the saved guest could not be resumed (deleted; reload to boot afresh): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function keepSnapshot(state: DemoState, id: string): Promise<void> {
+  if (!state.device) return;
+  state.snapshot = 'saving';
+  if (state.device.commandsInFlight > 0) {
+    setTimeout(() => void keepSnapshot(state, id), 50);
+    return;
+  }
+  try {
+    // v86 captures its state when save_state is called; the device's is taken in the same tick.
+    const v86 = state.emulator.save_state();
+    const device = saveVirtioGpuState(state.device);
+    await storeSnapshot({ id, v86: await v86, device });
+    state.snapshot = 'stored';
+  } catch (error) {
+    console.warn('virtio-gpu-web demo: the snapshot was not stored', error);
+  }
+}
+
+function failed(error: unknown): void {
   show(`failed: ${error instanceof Error ? error.message : String(error)}`, true);
   console.error(error);
-});
+}
+
+start().catch(failed);

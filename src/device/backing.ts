@@ -26,6 +26,11 @@ export class Backing {
     return this.addrs.length;
   }
 
+  /** Copies of the scatter list, for snapshots. */
+  entries(): { addrs: Float64Array; lengths: Uint32Array } {
+    return { addrs: this.addrs.slice(), lengths: this.lengths.slice() };
+  }
+
   /**
    * Copies up to `length` bytes from byte `offset` of the backing into
    * `dst[dstOffset..]`. Returns the bytes copied: fewer when the backing ends first.

@@ -15,7 +15,7 @@ import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
 import { ResourceTable, type Resource } from './resources.ts';
-import { Scanout, validateScanoutConfigs, type ScanoutConfig } from './scanouts.ts';
+import { Scanout, validateScanoutConfigs, type CursorState, type ScanoutConfig } from './scanouts.ts';
 
 export interface DeviceFeatures {
   /** Offer VIRTIO_GPU_F_EDID. Default true. */
@@ -41,6 +41,20 @@ const RESPONSE_BUFFER_SIZE = W.RespEdid.size;
 const MIN_SCANOUT_SIZE = 16;
 
 export type ControlResult = Uint8Array | Promise<Uint8Array>;
+
+/** The device's state, for snapshots (structured-clonable). */
+export interface DeviceState {
+  eventsRead: number;
+  resources: {
+    id: number;
+    format: number;
+    width: number;
+    height: number;
+    pixels: Uint8Array;
+    backing: { addrs: Float64Array; lengths: Uint32Array } | null;
+  }[];
+  scanouts: { resourceId: number; rect: Rect; cursor: CursorState }[];
+}
 
 export class VirtioGpuDevice {
   readonly scanouts: readonly Scanout[];
@@ -116,7 +130,11 @@ export class VirtioGpuDevice {
     const answer = this.responseLength > 0 ? this.response.subarray(0, this.responseLength) : this.headerOnly(ResponseType.OK_NODATA);
     if (pending && hdr.flags & HeaderFlag.FENCE) {
       const copy = answer.slice();
-      return pending.then(() => copy);
+      this.inFlight++;
+      return pending.then(() => {
+        this.inFlight--;
+        return copy;
+      });
     }
     return answer;
   }
@@ -147,6 +165,45 @@ export class VirtioGpuDevice {
     } catch (error) {
       this.report('cursor command', error);
     }
+  }
+
+  /** Commands whose answer waits on the presenter; a snapshot needs none. */
+  get commandsInFlight(): number {
+    return this.inFlight;
+  }
+
+  saveState(): DeviceState {
+    if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
+    return {
+      eventsRead: this.eventsRead,
+      resources: [...this.resources.all()].map((r) => ({ id: r.id, format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), backing: r.backing?.entries() ?? null })),
+      scanouts: this.scanouts.map((s) => ({ resourceId: s.resourceId, rect: { ...s.rect }, cursor: { ...s.cursor } })),
+    };
+  }
+
+  /** Replaces the device's state with a saved one and shows it again. */
+  restoreState(state: DeviceState): void {
+    this.reset();
+    this.eventsRead = state.eventsRead;
+    for (const saved of state.resources) {
+      const r = this.resources.create2d(saved.id, saved.format, saved.width, saved.height);
+      r.pixels.set(saved.pixels.subarray(0, r.pixels.length));
+      r.backing = saved.backing && new Backing(saved.backing.addrs, saved.backing.lengths);
+      this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
+    }
+    state.scanouts.slice(0, this.scanouts.length).forEach((saved, i) => {
+      const scanout = this.scanouts[i] as Scanout;
+      const resource = this.resources.get(saved.resourceId);
+      if (resource) {
+        resource.scanoutMask |= 1 << i;
+        scanout.resourceId = resource.id;
+        Object.assign(scanout.rect, saved.rect);
+        this.toPresenter(() => this.presenter.setScanout(i, { resourceId: resource.id, rect: { ...scanout.rect } }));
+      }
+      Object.assign(scanout.cursor, saved.cursor);
+      const { image, x, y, visible } = scanout.cursor;
+      if (visible && image) this.toPresenter(() => this.presenter.setCursor(i, image, x, y));
+    });
   }
 
   /** Drops every resource and blanks every scanout (device reset). */
@@ -355,6 +412,7 @@ export class VirtioGpuDevice {
   }
 
   private responseLength = 0;
+  private inFlight = 0;
 
   /** Encodes a response with a body in place of OK_NODATA. */
   private respond<T extends { hdr: W.CtrlHeader }>(codec: StructCodec<T>, value: T, type: number): void {

@@ -8,14 +8,17 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { encodePng } from './png.ts';
-import { GuestSession } from './guest-session.ts';
+import { GuestSession, snapshotFile } from './guest-session.ts';
 
 const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--width W] [--height H] [--timeout S]
 
   --run CMD         type CMD at the guest's shell and print its output (repeatable)
   --screenshot F    write what scanout 0 shows after the commands as PNG
   --width, --height scanout size (default 1024x768)
-  --timeout S       seconds allowed for boot and for each command (default 60)`;
+  --timeout S       seconds allowed for boot and for each command (default 60)
+  --cold            boot from scratch; by default a snapshot of the booted guest
+                    (in .cache/guest, keyed by the code and options) is resumed
+                    when there is one, and written when there is not`;
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -28,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
         width: { type: 'string', default: '1024' },
         height: { type: 'string', default: '768' },
         timeout: { type: 'string', default: '60' },
+        cold: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -50,12 +54,13 @@ export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   let session: GuestSession;
   try {
-    session = await GuestSession.boot({ image, scanouts: [{ width, height }], bootTimeout: timeout });
+    const scanouts = [{ width, height }];
+    session = await GuestSession.boot({ image, scanouts, bootTimeout: timeout, snapshot: args.cold ? undefined : snapshotFile(image.dir, scanouts) });
   } catch (error) {
     progress(`FAILED: ${(error as Error).message}`);
     return 1;
   }
-  progress(`shell reached after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  progress(`shell reached after ${((Date.now() - started) / 1000).toFixed(1)} s (${session.startedFrom})`);
   const failures: string[] = [];
   try {
     for (const command of args.run) {

@@ -2,14 +2,18 @@
  * A Linux guest in v86, in Node, with the device attached and an in-memory
  * presenter: boot it, type commands at its serial shell, capture its screen.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { V86 } from 'v86';
+import { sourceHash } from '../../scripts/source-hash.mjs';
 import type { VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import { createMemoryPresenter } from '../presenters/memory-surface.ts';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
-import { attachVirtioGpu, type V86Like } from '../vm/v86.ts';
+import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like, type V86VirtioGpuState } from '../vm/v86.ts';
 
 const READY = 'vgw-init: ready';
 const PROMPT = 'guest# ';
@@ -32,6 +36,26 @@ export interface GuestSessionOptions {
   /** Seconds to reach the shell. */
   bootTimeout?: number;
   memoryMiB?: number;
+  /**
+   * A snapshot file: restored when it exists (and works), else written after
+   * a cold boot. See `snapshotFile` for a name that changes with the code.
+   */
+  snapshot?: string;
+}
+
+interface SnapshotFile {
+  v86: ArrayBuffer;
+  device: V86VirtioGpuState;
+}
+
+/**
+ * A snapshot path in `dir` for this guest configuration. Its name hashes the
+ * device's sources, v86's version and the scanouts, so a change to any of
+ * them never resumes an old snapshot.
+ */
+export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[]): string {
+  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify(scanouts)).digest('hex').slice(0, 16);
+  return join(dir, `snapshot-${id}.bin`);
 }
 
 export class GuestTimeout extends Error {
@@ -69,30 +93,67 @@ export class GuestSession {
     this.emulator.add_listener('serial0-output-byte', (byte: number) => this.receive(byte));
   }
 
-  /** Boots the guest and waits for its serial shell. */
+  /** How this session started: a cold boot, or a snapshot restored. */
+  startedFrom: 'cold boot' | 'snapshot' = 'cold boot';
+
+  /** Boots the guest (or resumes its snapshot) and waits for its serial shell. */
   static async boot(options: GuestSessionOptions): Promise<GuestSession> {
+    const { snapshot } = options;
+    if (snapshot && existsSync(snapshot)) {
+      const resumed = await GuestSession.resume(options, snapshot).catch(() => null);
+      if (resumed) return resumed;
+      rmSync(snapshot, { force: true });
+    }
+    const session = await GuestSession.start(options, null);
+    if (snapshot) await session.save(snapshot);
+    return session;
+  }
+
+  private static async resume(options: GuestSessionOptions, file: string): Promise<GuestSession> {
+    const saved = deserialize(readFileSync(file)) as SnapshotFile;
+    const session = await GuestSession.start(options, saved);
+    session.startedFrom = 'snapshot';
+    return session;
+  }
+
+  private static async start(options: GuestSessionOptions, saved: SnapshotFile | null): Promise<GuestSession> {
     const session = new GuestSession(options);
     const { emulator } = session;
     try {
       await new Promise<void>((resolve, reject) => {
         emulator.add_listener('emulator-loaded', () => {
-          try {
-            session.attached = attachVirtioGpu(emulator as unknown as V86Like, { scanouts: options.scanouts, presenter: createMemoryPresenter(), log: (m) => session.deviceLog.push(m) });
+          (async () => {
+            const device = attachVirtioGpu(emulator as unknown as V86Like, { scanouts: options.scanouts, presenter: createMemoryPresenter(), log: (m) => session.deviceLog.push(m) });
+            session.attached = device;
+            if (saved) {
+              await emulator.restore_state(saved.v86);
+              restoreVirtioGpuState(device, saved.device);
+            }
             emulator.run();
-            resolve();
-          } catch (error) {
-            reject(error);
-          }
+          })().then(resolve, reject);
         });
       });
-      await session.waitFor((text) => text.includes(READY) && text.endsWith(PROMPT), (options.bootTimeout ?? 60) * 1000, 'the guest shell');
-      // Commands are typed by a program: no echo, no prompt in their output.
-      await session.run("stty -echo; PS1=''", 10);
+      if (saved) {
+        await session.run('true', 5);
+      } else {
+        await session.waitFor((text) => text.includes(READY) && text.endsWith(PROMPT), (options.bootTimeout ?? 60) * 1000, 'the guest shell');
+        // Commands are typed by a program: no echo, no prompt in their output.
+        await session.run("stty -echo; PS1=''", 10);
+      }
     } catch (error) {
       await session.stop();
       throw error;
     }
     return session;
+  }
+
+  /** Writes a snapshot of the running guest and its device. */
+  async save(file: string): Promise<void> {
+    // v86 captures its state when save_state is called; the device's is taken in the same tick.
+    const v86 = this.emulator.save_state();
+    const device = saveVirtioGpuState(this.device);
+    const snapshot: SnapshotFile = { v86: await v86, device };
+    writeFileSync(file, serialize(snapshot));
   }
 
   get device(): VirtioGpuDevice {

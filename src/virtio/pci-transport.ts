@@ -5,7 +5,7 @@
  * interrupt. Nothing here knows which VM hosts it.
  */
 import type { GuestMemory } from '../memory/guest-memory.ts';
-import { SplitVirtqueue, type QueueLimits } from './virtqueue.ts';
+import { SplitVirtqueue, type QueueLimits, type QueuePosition } from './virtqueue.ts';
 
 export const VIRTIO_PCI_VENDOR = 0x1af4;
 export const TransportFeature = {
@@ -67,7 +67,7 @@ export interface InterruptLine {
   lower(): void;
 }
 
-interface QueueState {
+export interface QueueState {
   size: number;
   enabled: boolean;
   desc: number;
@@ -76,6 +76,15 @@ interface QueueState {
 }
 
 const MAX_QUEUE_SIZE = 256;
+
+/** Everything the driver set up through the transport, for snapshots. */
+export interface TransportState {
+  status: number;
+  driverFeatures: bigint;
+  configGeneration: number;
+  isr: number;
+  queues: (QueueState & { position: QueuePosition | null })[];
+}
 
 export class VirtioPciTransport {
   private deviceFeatureSelect = 0;
@@ -148,6 +157,35 @@ export class VirtioPciTransport {
     if (offset >= BarLayout.DEVICE && offset < BarLayout.DEVICE + BarLayout.DEVICE_LENGTH) this.fn.writeConfig(offset - BarLayout.DEVICE, size, value);
     else if (offset >= BarLayout.NOTIFY && offset < BarLayout.NOTIFY + BarLayout.NOTIFY_LENGTH) this.notify(value & 0xffff);
     else if (offset < BarLayout.COMMON_LENGTH) this.writeCommon(offset, value);
+  }
+
+  saveState(): TransportState {
+    return {
+      status: this.status,
+      driverFeatures: this.driverFeatures,
+      configGeneration: this.configGeneration,
+      isr: this.isr,
+      queues: this.queues.map((q, i) => ({ ...q, position: this.live[i]?.position ?? null })),
+    };
+  }
+
+  /** Puts the transport back as saved, after the VM's own state was restored. */
+  restoreState(state: TransportState): void {
+    this.reset();
+    this.status = state.status;
+    this.driverFeatures = state.driverFeatures;
+    this.configGeneration = state.configGeneration;
+    state.queues.slice(0, this.fn.queueCount).forEach(({ position, ...q }, i) => {
+      this.queues[i] = { ...q };
+      if (!q.enabled) return;
+      this.queueSelect = i;
+      (this.queues[i] as QueueState).enabled = false;
+      this.enableQueue(this.queues[i] as QueueState);
+      if (position) (this.live[i] as SplitVirtqueue).position = position;
+    });
+    this.queueSelect = 0;
+    if (this.status & Status.DRIVER_OK) this.fn.activate(this.live, this.events);
+    if (state.isr) this.raise(state.isr);
   }
 
   /** Current device status byte, for tests and diagnostics. */

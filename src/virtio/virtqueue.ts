@@ -34,6 +34,12 @@ export interface QueueLimits {
   maxRequestBytes: number;
 }
 
+/** Where the device is in the rings: the next avail entry it reads, the next used entry it writes. */
+export interface QueuePosition {
+  lastAvail: number;
+  usedIdx: number;
+}
+
 export const DEFAULT_QUEUE_LIMITS: QueueLimits = { maxChainLength: 1024, maxRequestBytes: 64 << 20 };
 
 /** One guest buffer: its readable segments (device reads) and writable ones (device writes). */
@@ -83,6 +89,16 @@ export class SplitVirtqueue {
     ) {
       this.broken = 'queue rings lie outside guest memory';
     }
+  }
+
+  get position(): QueuePosition {
+    return { lastAvail: this.lastAvail, usedIdx: this.usedIdx };
+  }
+
+  /** Resumes at a saved position (snapshot restore). */
+  set position({ lastAvail, usedIdx }: QueuePosition) {
+    this.lastAvail = lastAvail & 0xffff;
+    this.usedIdx = usedIdx & 0xffff;
   }
 
   /**

@@ -5,10 +5,10 @@
  * against v86 0.5.462 (the version package.json pins); the internals used
  * here keep their names in v86's builds.
  */
-import { VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
+import { VirtioGpuDevice, type DeviceOptions, type DeviceState } from '../device/device.ts';
 import { guestMemoryFromAccessors } from '../memory/guest-memory.ts';
 import { VirtioGpuFunction } from '../virtio/gpu-function.ts';
-import { BarLayout, VirtioPciTransport } from '../virtio/pci-transport.ts';
+import { BarLayout, VirtioPciTransport, type TransportState } from '../virtio/pci-transport.ts';
 
 type PortRead = () => number;
 type PortWrite = (value: number) => void;
@@ -44,6 +44,28 @@ export interface AttachOptions extends Omit<DeviceOptions, 'memory'> {
   ioPort?: number;
 }
 
+const transports = new WeakMap<VirtioGpuDevice, VirtioPciTransport>();
+
+/** What a v86 snapshot lacks about the device: save it beside `emulator.save_state()`. */
+export interface V86VirtioGpuState {
+  transport: TransportState;
+  device: DeviceState;
+}
+
+export function saveVirtioGpuState(device: VirtioGpuDevice): V86VirtioGpuState {
+  const transport = transports.get(device);
+  if (!transport) throw new Error('virtio-gpu-web: saveVirtioGpuState takes a device from attachVirtioGpu');
+  return { transport: transport.saveState(), device: device.saveState() };
+}
+
+/** Call after `emulator.restore_state(...)`, before the emulator runs again. */
+export function restoreVirtioGpuState(device: VirtioGpuDevice, state: V86VirtioGpuState): void {
+  const transport = transports.get(device);
+  if (!transport) throw new Error('virtio-gpu-web: restoreVirtioGpuState takes a device from attachVirtioGpu');
+  transport.restoreState(state.transport);
+  device.restoreState(state.device);
+}
+
 export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): VirtioGpuDevice {
   const cpu = emulator.v86?.cpu;
   if (!cpu?.devices?.pci || !cpu.io) {
@@ -73,5 +95,6 @@ export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): Virt
     cpu.io.register_write(ioPort + offset, pciDevice, write(1), write(2), write(4));
   }
   pci.register_device(pciDevice);
+  transports.set(device, transport);
   return device;
 }

@@ -54,3 +54,34 @@ describe('Linux virtio_gpu on virtio-gpu-web', () => {
     expect(guest.deviceLog).toEqual([]);
   });
 });
+
+describe('a guest resumed from a snapshot', () => {
+  it('keeps driving the device: the restored console shows, and new drawing reaches the scanout', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'vgw-')), 'snapshot.bin');
+    await guest.run('clear');
+    const before = await guest.device.captureScanout(0);
+    await guest.save(file);
+    const resumed = await GuestSession.boot({ image: ensureGuestImage(), scanouts: [{ width: WIDTH, height: HEIGHT }], snapshot: file });
+    try {
+      expect(resumed.startedFrom).toBe('snapshot');
+      const restored = await resumed.device.captureScanout(0);
+      expect(Buffer.compare(Buffer.from(restored.data), Buffer.from(before.data))).toBe(0);
+      await resumed.run(fbPatternCommand(WIDTH, 320));
+      let capture = restored;
+      for (let tries = 0; tries < 50; tries++) {
+        capture = await resumed.device.captureScanout(0);
+        const i = (320 * WIDTH + 1) * 4;
+        if (Array.from(capture.data.subarray(i, i + 4)).join() === fbExpected(1).join()) break;
+        await resumed.run('true');
+      }
+      for (const x of [0, 1, 2, 3, 500]) expect(Array.from(capture.data.subarray((335 * WIDTH + x) * 4, (335 * WIDTH + x) * 4 + 4))).toEqual(fbExpected(x));
+      expect(await resumed.driverProblems()).toEqual([]);
+      expect(resumed.deviceLog).toEqual([]);
+    } finally {
+      await resumed.stop();
+    }
+  });
+});
