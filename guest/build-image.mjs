@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianPackages } from '../scripts/setup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -22,9 +23,14 @@ function sh(command, args, options = {}) {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
 }
 
+const PROGRAMS = join(here, 'programs');
+/** Host packages that build the guest's own test programs (C, i386, static). */
+const BUILD_PACKAGES = [{ pkg: 'gcc-multilib' }, { pkg: 'libc6-dev-i386' }];
+
 export function recipeHash() {
   const h = createHash('sha256');
   for (const file of ['build-image.mjs', 'init.sh']) h.update(readFileSync(join(here, file)));
+  for (const file of programSources()) h.update(basename(file)).update(readFileSync(file));
   h.update(PACKAGES.join(','));
   return h.digest('hex').slice(0, 16);
 }
@@ -45,14 +51,16 @@ export function ensureGuestImage() {
   const work = `${paths.dir}.work`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
+  ensureDebianPackages(BUILD_PACKAGES, 'to build the guest test programs for i386');
   const debs = download(work);
   const tree = join(work, 'tree');
-  for (const deb of debs) sh('dpkg-deb', ['-x', deb, tree]);
+  for (const deb of debs) sh('dpkg-deb', ['-x', deb, tree], { maxBuffer: 1 << 26 });
   const kernelVersion = readdirSync(join(tree, 'lib/modules'))[0];
   say(`kernel ${kernelVersion}`);
   const modules = moduleClosure(join(tree, 'lib/modules', kernelVersion));
   say(`modules (load order): ${modules.map((m) => basename(m, '.ko')).join(' ')}`);
-  const cpio = buildInitramfs(tree, kernelVersion, modules);
+  const programs = buildPrograms(work, tree);
+  const cpio = buildInitramfs(tree, kernelVersion, modules, programs);
   mkdirSync(work + '/out', { recursive: true });
   copyFileSync(join(tree, 'boot', `vmlinuz-${kernelVersion}`), join(work, 'out/vmlinuz'));
   writeFileSync(join(work, 'out/initramfs.cpio'), cpio);
@@ -98,7 +106,9 @@ function download(work) {
   if (!kernel) throw new Error('cannot resolve linux-image-686:i386 to a kernel package (is Debian i386 reachable through apt?)');
   const dir = join(work, 'debs');
   mkdirSync(dir, { recursive: true });
-  const names = [kernel, ...PACKAGES.filter((p) => !p.startsWith('linux-image'))];
+  // The kernel's own uapi headers (virtgpu_drm.h with the blob ioctls) build the test programs.
+  const headers = kernel.replace(/^linux-image-(.*)-686:i386$/, 'linux-headers-$1-common');
+  const names = [kernel, headers, ...PACKAGES.filter((p) => !p.startsWith('linux-image'))];
   say(`downloading ${names.join(', ')}`);
   execFileSync('apt-get', ['download', '-q', ...names], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
   return readdirSync(dir).filter((f) => f.endsWith('.deb')).map((f) => join(dir, f));
@@ -136,12 +146,35 @@ function dependsOf(path) {
   return value ? value.split(',').map((d) => d.replace(/-/g, '_')) : [];
 }
 
-function buildInitramfs(tree, kernelVersion, modules) {
+function programSources() {
+  return existsSync(PROGRAMS) ? readdirSync(PROGRAMS).filter((f) => f.endsWith('.c')).sort().map((f) => join(PROGRAMS, f)) : [];
+}
+
+/** Compiles guest/programs/*.c for i386, statically, against the guest kernel's DRM uapi headers. */
+function buildPrograms(work, tree) {
+  const headers = readdirSync(join(tree, 'usr/src')).find((d) => d.endsWith('-common'));
+  if (!headers) throw new Error('the kernel headers package was not unpacked');
+  const include = join(work, 'include');
+  mkdirSync(join(include, 'drm'), { recursive: true });
+  const uapi = join(tree, 'usr/src', headers, 'include/uapi/drm');
+  for (const h of readdirSync(uapi)) copyFileSync(join(uapi, h), join(include, 'drm', h));
+  return programSources().map((source) => {
+    const name = basename(source, '.c');
+    const out = join(work, name);
+    say(`compiling ${name} (gcc -m32 -static)`);
+    // Headers straight from the kernel tree keep the __user annotation that headers_install removes.
+    sh('gcc', ['-m32', '-static', '-O2', '-Wall', '-Wextra', '-Werror', '-D__user=', `-I${include}`, '-o', out, source]);
+    return { name, data: readFileSync(out) };
+  });
+}
+
+function buildInitramfs(tree, kernelVersion, modules, programs) {
   const cpio = new CpioWriter();
   for (const dir of ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'root', 'lib', 'lib/modules']) cpio.dir(dir);
   cpio.charDevice('dev/console', 5, 1);
   cpio.file('bin/busybox', readFileSync(join(tree, 'bin/busybox')), 0o755);
   cpio.file('init', readFileSync(join(here, 'init.sh')), 0o755);
+  for (const { name, data } of programs) cpio.file(`bin/${name}`, data, 0o755);
   const base = join(tree, 'lib/modules', kernelVersion);
   for (const m of modules) {
     let dir = 'lib/modules';

@@ -5,21 +5,27 @@
  */
 import { inRange, type GuestMemory } from '../memory/guest-memory.ts';
 import type { StructCodec } from '../protocol/codec.ts';
-import { CommandType, CURSOR_SIZE, Feature, HeaderFlag, ResponseType } from '../protocol/constants.ts';
+import { BlobMem, CommandType, CURSOR_SIZE, Event, Feature, HeaderFlag, ResponseType } from '../protocol/constants.ts';
+import { Format, formatInfo } from '../protocol/formats.ts';
 import * as W from '../protocol/structs.ts';
 import type { Capture, Presenter, Rect } from '../presenters/presenter.ts';
 import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
-import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_SCANOUT_ID, ERR_UNSPEC } from './command-error.ts';
+import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_UNSPEC } from './command-error.ts';
 import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
-import { ResourceTable, type Resource } from './resources.ts';
-import { Scanout, validateScanoutConfigs, type CursorState, type ScanoutConfig } from './scanouts.ts';
+import { ResourceTable, type BlobResource, type Resource } from './resources.ts';
+import { ResponseWriter } from './response-writer.ts';
+import { Scanout, validateScanoutConfig, validateScanoutConfigs, type BlobLayout, type CursorState, type ScanoutConfig } from './scanouts.ts';
 
 export interface DeviceFeatures {
   /** Offer VIRTIO_GPU_F_EDID. Default true. */
   edid?: boolean;
+  /** Offer VIRTIO_GPU_F_RESOURCE_UUID. Default true. */
+  resourceUuid?: boolean;
+  /** Offer VIRTIO_GPU_F_RESOURCE_BLOB (guest-memory blobs and SET_SCANOUT_BLOB). Default true. */
+  resourceBlob?: boolean;
 }
 
 export interface DeviceOptions {
@@ -36,24 +42,22 @@ export interface DeviceOptions {
 const COMMAND_NAMES = new Map<number, string>(Object.entries(CommandType).map(([name, value]) => [value, name]));
 const RESPONSE_NAMES = new Map<number, string>(Object.entries(ResponseType).map(([name, value]) => [value, name]));
 const HEADER_SIZE = W.CtrlHeader.size;
-/** Big enough for the largest response (OK_EDID). */
-const RESPONSE_BUFFER_SIZE = W.RespEdid.size;
 const MIN_SCANOUT_SIZE = 16;
+const CURSOR_BYTES = CURSOR_SIZE * CURSOR_SIZE * 4;
+const INT32_MAX = 0x7fff_ffff;
 
 export type ControlResult = Uint8Array | Promise<Uint8Array>;
+
+type SavedResource =
+  | { kind: '2d'; id: number; format: number; width: number; height: number; pixels: Uint8Array; backing: SavedBacking | null; uuid: Uint8Array | null }
+  | { kind: 'blob'; id: number; size: number; blobFlags: number; backing: SavedBacking | null; uuid: Uint8Array | null };
+type SavedBacking = { addrs: Float64Array; lengths: Uint32Array };
 
 /** The device's state, for snapshots (structured-clonable). */
 export interface DeviceState {
   eventsRead: number;
-  resources: {
-    id: number;
-    format: number;
-    width: number;
-    height: number;
-    pixels: Uint8Array;
-    backing: { addrs: Float64Array; lengths: Uint32Array } | null;
-  }[];
-  scanouts: { resourceId: number; rect: Rect; cursor: CursorState }[];
+  resources: SavedResource[];
+  scanouts: { config: Required<ScanoutConfig>; resourceId: number; rect: Rect; blob: BlobLayout | null; cursor: CursorState }[];
 }
 
 export class VirtioGpuDevice {
@@ -62,16 +66,20 @@ export class VirtioGpuDevice {
   /** Device-specific feature bits offered to the driver. */
   readonly features: number;
   eventsRead = 0;
+  /** Called when the display configuration changes; the transport raises a config interrupt. */
+  onDisplayEvent: (() => void) | null = null;
 
   private readonly memory: GuestMemory;
   private readonly presenter: Presenter;
   private readonly resources: ResourceTable;
   private readonly log: LogSink;
-  private readonly response = new Uint8Array(RESPONSE_BUFFER_SIZE);
+  private readonly response = new ResponseWriter(W.RespEdid.size);
   private readonly hdr = W.CtrlHeader.zero();
   private readonly decoded = new Map<StructCodec<unknown>, unknown>();
-  private readonly responses = new Map<StructCodec<unknown>, unknown>();
   private readonly entry = W.MemEntry.zero();
+  private readonly uuidPrefix = new Uint8Array(8);
+  private uuidCounter = 0;
+  private inFlight = 0;
 
   constructor(options: DeviceOptions) {
     validateScanoutConfigs(options.scanouts);
@@ -79,15 +87,23 @@ export class VirtioGpuDevice {
     this.presenter = options.presenter;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.scanouts = options.scanouts.map((config, i) => new Scanout(i, config));
-    this.features = options.features?.edid === false ? 0 : 1 << Feature.EDID;
+    const f = options.features ?? {};
+    this.features =
+      (f.edid === false ? 0 : 1 << Feature.EDID) | (f.resourceUuid === false ? 0 : 1 << Feature.RESOURCE_UUID) | (f.resourceBlob === false ? 0 : 1 << Feature.RESOURCE_BLOB);
     this.resources = new ResourceTable(this.limits, this.presenter.needsSharedPixels);
     const sink = options.log ?? ((m: string) => console.warn(m));
     this.log = rateLimitedLog(sink, options.logRate ?? DEFAULT_LOG_RATE);
+    crypto.getRandomValues(this.uuidPrefix);
   }
 
   /** Live resources and their host bytes, for limits and stats. */
   get resourceUsage(): { count: number; bytes: number } {
     return { count: this.resources.count, bytes: this.resources.bytes };
+  }
+
+  /** Commands whose answer waits on the presenter; a snapshot needs none. */
+  get commandsInFlight(): number {
+    return this.inFlight;
   }
 
   /** One control-queue request in, its response bytes out. */
@@ -108,6 +124,20 @@ export class VirtioGpuDevice {
   }
 
   /**
+   * Host side: resizes, connects or disconnects display `index`. The guest
+   * is told (VIRTIO_GPU_EVENT_DISPLAY) and reads the new display info and EDID.
+   */
+  configureScanout(index: number, change: Partial<ScanoutConfig>): void {
+    const scanout = this.scanouts[index];
+    if (!scanout) throw new RangeError(`virtio-gpu-web: no scanout ${index}; there are ${this.scanouts.length}`);
+    const config = { width: scanout.width, height: scanout.height, connected: scanout.connected, ...change };
+    validateScanoutConfig(config, `scanout ${index}`);
+    scanout.configure(config);
+    this.eventsRead |= Event.DISPLAY;
+    this.onDisplayEvent?.();
+  }
+
+  /**
    * Runs one control command. A synchronous result is a view of the device's
    * response buffer, valid until the next command; a fenced command whose
    * work is still under way answers through a promise once it is done.
@@ -115,28 +145,25 @@ export class VirtioGpuDevice {
   executeControl(request: Uint8Array): ControlResult {
     const hdr = this.hdr;
     if (request.length < HEADER_SIZE) {
-      hdr.type = 0;
-      hdr.flags = 0;
+      W.CtrlHeader.read(new Uint8Array(HEADER_SIZE), 0, hdr);
       return this.fail(new CommandError(ERR_UNSPEC, `request of ${request.length} bytes has no header`));
     }
     W.CtrlHeader.read(request, 0, hdr);
-    this.responseLength = 0;
+    this.response.begin();
     let pending: Promise<unknown> | void;
     try {
       pending = this.dispatch(hdr.type, request);
     } catch (error) {
       return this.fail(error);
     }
-    const answer = this.responseLength > 0 ? this.response.subarray(0, this.responseLength) : this.headerOnly(ResponseType.OK_NODATA);
-    if (pending && hdr.flags & HeaderFlag.FENCE) {
-      const copy = answer.slice();
-      this.inFlight++;
-      return pending.then(() => {
-        this.inFlight--;
-        return copy;
-      });
-    }
-    return answer;
+    const answer = this.response.finish(hdr, ResponseType.OK_NODATA);
+    if (!pending || !(hdr.flags & HeaderFlag.FENCE)) return answer;
+    const copy = answer.slice();
+    this.inFlight++;
+    return pending.then(() => {
+      this.inFlight--;
+      return copy;
+    });
   }
 
   /** Runs one cursor-queue command; the cursor queue has no responses. */
@@ -151,12 +178,9 @@ export class VirtioGpuDevice {
       cursor.y = cmd.pos.y | 0;
       cursor.visible = cmd.resourceId !== 0;
       if (type === CommandType.UPDATE_CURSOR) {
-        const resource = this.resources.get(cmd.resourceId);
-        if (resource && resource.width === CURSOR_SIZE && resource.height === CURSOR_SIZE) {
-          cursor.image = { width: CURSOR_SIZE, height: CURSOR_SIZE, rgba: cursorRgba(resource), hotX: cmd.hotX, hotY: cmd.hotY };
-        } else if (cursor.image) {
-          cursor.image = { ...cursor.image, hotX: cmd.hotX, hotY: cmd.hotY };
-        }
+        const rgba = this.cursorPixels(this.resources.get(cmd.resourceId));
+        if (rgba) cursor.image = { width: CURSOR_SIZE, height: CURSOR_SIZE, rgba, hotX: cmd.hotX, hotY: cmd.hotY };
+        else if (cursor.image) cursor.image = { ...cursor.image, hotX: cmd.hotX, hotY: cmd.hotY };
         cursor.resourceId = cmd.resourceId;
         this.toPresenter(() => this.presenter.setCursor(scanout.index, cursor.visible ? cursor.image : null, cursor.x, cursor.y));
       } else {
@@ -167,45 +191,6 @@ export class VirtioGpuDevice {
     }
   }
 
-  /** Commands whose answer waits on the presenter; a snapshot needs none. */
-  get commandsInFlight(): number {
-    return this.inFlight;
-  }
-
-  saveState(): DeviceState {
-    if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
-    return {
-      eventsRead: this.eventsRead,
-      resources: [...this.resources.all()].map((r) => ({ id: r.id, format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), backing: r.backing?.entries() ?? null })),
-      scanouts: this.scanouts.map((s) => ({ resourceId: s.resourceId, rect: { ...s.rect }, cursor: { ...s.cursor } })),
-    };
-  }
-
-  /** Replaces the device's state with a saved one and shows it again. */
-  restoreState(state: DeviceState): void {
-    this.reset();
-    this.eventsRead = state.eventsRead;
-    for (const saved of state.resources) {
-      const r = this.resources.create2d(saved.id, saved.format, saved.width, saved.height);
-      r.pixels.set(saved.pixels.subarray(0, r.pixels.length));
-      r.backing = saved.backing && new Backing(saved.backing.addrs, saved.backing.lengths);
-      this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
-    }
-    state.scanouts.slice(0, this.scanouts.length).forEach((saved, i) => {
-      const scanout = this.scanouts[i] as Scanout;
-      const resource = this.resources.get(saved.resourceId);
-      if (resource) {
-        resource.scanoutMask |= 1 << i;
-        scanout.resourceId = resource.id;
-        Object.assign(scanout.rect, saved.rect);
-        this.toPresenter(() => this.presenter.setScanout(i, { resourceId: resource.id, rect: { ...scanout.rect } }));
-      }
-      Object.assign(scanout.cursor, saved.cursor);
-      const { image, x, y, visible } = scanout.cursor;
-      if (visible && image) this.toPresenter(() => this.presenter.setCursor(i, image, x, y));
-    });
-  }
-
   /** Drops every resource and blanks every scanout (device reset). */
   reset(): void {
     for (const scanout of this.scanouts) {
@@ -213,9 +198,57 @@ export class VirtioGpuDevice {
       if (scanout.cursor.visible) this.toPresenter(() => this.presenter.moveCursor(scanout.index, 0, 0, false));
       Object.assign(scanout.cursor, { image: null, resourceId: 0, x: 0, y: 0, visible: false });
     }
-    for (const resource of this.resources.all()) this.toPresenter(() => this.presenter.destroyResource(resource.id));
+    for (const resource of this.resources.all()) if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
     this.resources.clear();
     this.eventsRead = 0;
+  }
+
+  saveState(): DeviceState {
+    if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
+    const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
+    return {
+      eventsRead: this.eventsRead,
+      resources: [...this.resources.all()].map((r): SavedResource =>
+        r.kind === '2d'
+          ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice() }
+          : { kind: 'blob', ...common(r), size: r.size, blobFlags: r.blobFlags },
+      ),
+      scanouts: this.scanouts.map((s) => ({
+        config: { width: s.width, height: s.height, connected: s.connected },
+        resourceId: s.resourceId,
+        rect: { ...s.rect },
+        blob: s.blob && { ...s.blob },
+        cursor: { ...s.cursor },
+      })),
+    };
+  }
+
+  /** Replaces the device's state with a saved one (guest memory already restored) and shows it again. */
+  restoreState(state: DeviceState): void {
+    this.reset();
+    this.eventsRead = state.eventsRead;
+    for (const saved of state.resources) {
+      const backing = saved.backing && new Backing(saved.backing.addrs, saved.backing.lengths);
+      if (saved.kind === '2d') {
+        const r = this.resources.create2d(saved.id, saved.format, saved.width, saved.height);
+        r.pixels.set(saved.pixels.subarray(0, r.pixels.length));
+        r.backing = backing;
+        r.uuid = saved.uuid;
+        this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
+      } else if (backing) {
+        this.resources.createBlob(saved.id, saved.size, saved.blobFlags, backing).uuid = saved.uuid;
+      }
+    }
+    state.scanouts.slice(0, this.scanouts.length).forEach((saved, i) => {
+      const scanout = this.scanouts[i] as Scanout;
+      scanout.configure(saved.config);
+      const resource = this.resources.get(saved.resourceId);
+      if (resource?.kind === '2d') this.showResource(scanout, resource, saved.rect);
+      else if (resource && saved.blob) this.showBlob(scanout, resource, saved.rect, saved.blob);
+      Object.assign(scanout.cursor, saved.cursor);
+      const { image, x, y, visible } = scanout.cursor;
+      if (visible && image) this.toPresenter(() => this.presenter.setCursor(i, image, x, y));
+    });
   }
 
   private dispatch(type: number, request: Uint8Array): Promise<unknown> | void {
@@ -229,16 +262,20 @@ export class VirtioGpuDevice {
       case CommandType.TRANSFER_TO_HOST_2D: return this.transferToHost2d(request);
       case CommandType.RESOURCE_ATTACH_BACKING: return this.attachBacking(request);
       case CommandType.RESOURCE_DETACH_BACKING: return this.detachBacking(request);
-      case CommandType.RESOURCE_CREATE_BLOB:
-      case CommandType.SET_SCANOUT_BLOB:
-        throw new CommandError(ERR_INVALID_PARAMETER, 'blob resources are not offered (VIRTIO_GPU_F_RESOURCE_BLOB is off)');
+      case CommandType.RESOURCE_ASSIGN_UUID: return this.assignUuid(request);
+      case CommandType.RESOURCE_CREATE_BLOB: return this.resourceCreateBlob(request);
+      case CommandType.SET_SCANOUT_BLOB: return this.setScanoutBlob(request);
       default:
         throw new CommandError(ERR_UNSPEC, `unsupported command ${commandName(type)}`);
     }
   }
 
+  private offers(feature: number): boolean {
+    return (this.features & (1 << feature)) !== 0;
+  }
+
   private getDisplayInfo(): void {
-    const resp = this.responseOf(W.RespDisplayInfo);
+    const resp = this.response.body(W.RespDisplayInfo);
     resp.pmodes.forEach((mode, i) => {
       const scanout = this.scanouts[i];
       const on = scanout !== undefined && scanout.connected;
@@ -246,16 +283,16 @@ export class VirtioGpuDevice {
       mode.enabled = on ? 1 : 0;
       mode.flags = 0;
     });
-    this.respond(W.RespDisplayInfo, resp, ResponseType.OK_DISPLAY_INFO);
+    this.response.respond(this.hdr, W.RespDisplayInfo, resp, ResponseType.OK_DISPLAY_INFO);
   }
 
   private getEdid(request: Uint8Array): void {
     const cmd = this.decode(W.GetEdid, request);
     const scanout = this.scanoutAt(cmd.scanout, ERR_INVALID_PARAMETER);
-    const resp = this.responseOf(W.RespEdid);
+    const resp = this.response.body(W.RespEdid);
     resp.size = EDID_BLOCK_SIZE;
     resp.edid = scanout.edid;
-    this.respond(W.RespEdid, resp, ResponseType.OK_EDID);
+    this.response.respond(this.hdr, W.RespEdid, resp, ResponseType.OK_EDID);
   }
 
   private resourceCreate2d(request: Uint8Array): void {
@@ -264,11 +301,21 @@ export class VirtioGpuDevice {
     this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
   }
 
+  private resourceCreateBlob(request: Uint8Array): void {
+    check(this.offers(Feature.RESOURCE_BLOB), ERR_INVALID_PARAMETER, 'blob resources are not offered (VIRTIO_GPU_F_RESOURCE_BLOB is off)');
+    const cmd = this.decode(W.ResourceCreateBlob, request);
+    check(cmd.blobMem === BlobMem.GUEST, ERR_INVALID_PARAMETER, () => `blob memory type ${cmd.blobMem}: only guest blobs exist without 3D`);
+    check(cmd.resourceId !== 0 && !this.resources.get(cmd.resourceId), ERR_INVALID_RESOURCE_ID, () => `resource id ${cmd.resourceId} is reserved or in use`);
+    const backing = this.readBacking(request, W.ResourceCreateBlob.size, cmd.nrEntries);
+    check(backing !== null, ERR_INVALID_PARAMETER, 'a guest blob needs backing entries');
+    this.resources.createBlob(cmd.resourceId, cmd.size, cmd.blobFlags, backing);
+  }
+
   private resourceUnref(request: Uint8Array): void {
     const resource = this.resources.find(this.decode(W.ResourceOnly, request).resourceId);
     for (const scanout of this.scanouts) if (resource.scanoutMask & (1 << scanout.index)) this.disableScanout(scanout);
     this.resources.remove(resource);
-    this.toPresenter(() => this.presenter.destroyResource(resource.id));
+    if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
   }
 
   private setScanout(request: Uint8Array): void {
@@ -279,39 +326,60 @@ export class VirtioGpuDevice {
       return;
     }
     const resource = this.resources.find(cmd.resourceId);
+    check(resource.kind === '2d', ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is a blob: use SET_SCANOUT_BLOB`);
     check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
-    const { r } = cmd;
-    check(
-      r.width >= MIN_SCANOUT_SIZE && r.height >= MIN_SCANOUT_SIZE && fitsIn(r, resource),
-      ERR_INVALID_PARAMETER,
-      () => `scanout rect ${rectText(r)} is smaller than ${MIN_SCANOUT_SIZE}x${MIN_SCANOUT_SIZE} or outside resource ${resource.id} (${resource.width}x${resource.height})`,
-    );
-    this.clearScanoutBit(scanout);
-    resource.scanoutMask |= 1 << scanout.index;
-    scanout.resourceId = resource.id;
-    Object.assign(scanout.rect, r);
-    this.toPresenter(() => this.presenter.setScanout(scanout.index, { resourceId: resource.id, rect: { ...scanout.rect } }));
+    this.checkScanoutRect(cmd.r, resource);
+    this.showResource(scanout, resource, cmd.r);
+  }
+
+  private setScanoutBlob(request: Uint8Array): void {
+    check(this.offers(Feature.RESOURCE_BLOB), ERR_INVALID_PARAMETER, 'blob resources are not offered (VIRTIO_GPU_F_RESOURCE_BLOB is off)');
+    const cmd = this.decode(W.SetScanoutBlob, request);
+    const scanout = this.scanoutAt(cmd.scanoutId, ERR_INVALID_SCANOUT_ID);
+    if (cmd.resourceId === 0) {
+      if (scanout.enabled) this.disableScanout(scanout);
+      return;
+    }
+    const resource = this.resources.find(cmd.resourceId);
+    check(resource.kind === 'blob', ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a blob: use SET_SCANOUT`);
+    check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
+    const info = formatInfo(cmd.format);
+    check(info !== undefined, ERR_INVALID_PARAMETER, () => `unsupported format ${cmd.format}`);
+    const { r, width, height } = cmd;
+    const stride = cmd.strides[0] as number;
+    check(stride >= width * info.bytesPerPixel && stride <= INT32_MAX, ERR_INVALID_PARAMETER, () => `stride ${stride} for a ${width} pixel wide framebuffer`);
+    this.checkScanoutRect(r, { width, height });
+    const offset = (cmd.offsets[0] as number) + r.y * stride + r.x * info.bytesPerPixel;
+    check(offset + stride * (r.height - 1) + r.width * info.bytesPerPixel <= resource.size, ERR_INVALID_PARAMETER, () => `scanout rect ${rectText(r)} at offset ${offset} with stride ${stride} runs past blob ${resource.id} (${resource.size} bytes)`);
+    this.showBlob(scanout, resource, r, { format: cmd.format as Format, offset, stride });
   }
 
   private resourceFlush(request: Uint8Array): Promise<unknown> | void {
     const cmd = this.decode(W.ResourceFlush, request);
     const resource = this.resources.find(cmd.resourceId);
     const { r } = cmd;
-    check(fitsIn(r, resource), ERR_INVALID_PARAMETER, () => `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+    if (resource.kind === '2d') {
+      check(fitsIn(r, resource), ERR_INVALID_PARAMETER, () => `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+    }
     let presented: Promise<unknown> | undefined;
+    let shown = false;
     for (const scanout of this.scanouts) {
       if (!(resource.scanoutMask & (1 << scanout.index))) continue;
       const damage = intersect(r, scanout.rect);
       if (!damage) continue;
-      const done = this.flushScanout(scanout.index, damage);
+      shown = true;
+      const done = this.flushScanout(scanout, damage);
       presented = presented ? Promise.all([presented, done]) : done;
     }
+    check(shown || resource.kind === '2d', ERR_INVALID_PARAMETER, () => `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
     return presented;
   }
 
   private transferToHost2d(request: Uint8Array): void {
     const cmd = this.decode(W.TransferToHost2d, request);
     const resource = this.resources.find(cmd.resourceId);
+    // A guest blob has no host copy to fill: flushes read its pages (QEMU answers OK too).
+    if (resource.kind === 'blob') return;
     const backing = resource.backing;
     check(backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
@@ -332,20 +400,7 @@ export class VirtioGpuDevice {
     const cmd = this.decode(W.ResourceAttachBacking, request);
     const resource = this.resources.find(cmd.resourceId);
     check(resource.backing === null, ERR_UNSPEC, () => `resource ${resource.id} already has backing`);
-    const n = cmd.nrEntries;
-    check(n <= this.limits.maxBackingEntries, ERR_UNSPEC, () => `${n} backing entries exceed the limit ${this.limits.maxBackingEntries}`);
-    const base = W.ResourceAttachBacking.size;
-    check(request.length >= base + n * W.MemEntry.size, ERR_UNSPEC, () => `${n} backing entries announced, ${Math.floor((request.length - base) / W.MemEntry.size)} sent`);
-    if (n === 0) return;
-    const addrs = new Float64Array(n);
-    const lengths = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const e = W.MemEntry.read(request, base + i * W.MemEntry.size, this.entry);
-      check(e.length > 0 && inRange(e.addr, e.length, this.memory.size), ERR_UNSPEC, () => `backing entry ${i} [0x${e.addr.toString(16)}, +${e.length}) is not guest RAM`);
-      addrs[i] = e.addr;
-      lengths[i] = e.length;
-    }
-    resource.backing = new Backing(addrs, lengths);
+    resource.backing = this.readBacking(request, W.ResourceAttachBacking.size, cmd.nrEntries);
   }
 
   private detachBacking(request: Uint8Array): void {
@@ -354,25 +409,144 @@ export class VirtioGpuDevice {
     resource.backing = null;
   }
 
+  private assignUuid(request: Uint8Array): void {
+    check(this.offers(Feature.RESOURCE_UUID), ERR_UNSPEC, 'resource UUIDs are not offered (VIRTIO_GPU_F_RESOURCE_UUID is off)');
+    const resource = this.resources.find(this.decode(W.ResourceOnly, request).resourceId);
+    resource.uuid ??= this.newUuid();
+    const resp = this.response.body(W.RespResourceUuid);
+    resp.uuid = resource.uuid;
+    this.response.respond(this.hdr, W.RespResourceUuid, resp, ResponseType.OK_RESOURCE_UUID);
+  }
+
+  /** RFC 4122 version 4 layout: a random prefix per device and a counter, so no two resources share one. */
+  private newUuid(): Uint8Array {
+    const uuid = new Uint8Array(16);
+    uuid.set(this.uuidPrefix, 0);
+    const n = ++this.uuidCounter;
+    for (let i = 0; i < 6; i++) uuid[15 - i] = Math.floor(n / 256 ** i) & 0xff;
+    uuid[6] = ((uuid[6] as number) & 0x0f) | 0x40;
+    uuid[8] = ((uuid[8] as number) & 0x3f) | 0x80;
+    return uuid;
+  }
+
+  /** The scatter list that follows a command, checked entry by entry; null for none. */
+  private readBacking(request: Uint8Array, base: number, n: number): Backing | null {
+    check(n <= this.limits.maxBackingEntries, ERR_UNSPEC, () => `${n} backing entries exceed the limit ${this.limits.maxBackingEntries}`);
+    check(request.length >= base + n * W.MemEntry.size, ERR_UNSPEC, () => `${n} backing entries announced, ${Math.floor((request.length - base) / W.MemEntry.size)} sent`);
+    if (n === 0) return null;
+    const addrs = new Float64Array(n);
+    const lengths = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = W.MemEntry.read(request, base + i * W.MemEntry.size, this.entry);
+      check(e.length > 0 && inRange(e.addr, e.length, this.memory.size), ERR_UNSPEC, () => `backing entry ${i} [0x${e.addr.toString(16)}, +${e.length}) is not guest RAM`);
+      addrs[i] = e.addr;
+      lengths[i] = e.length;
+    }
+    return new Backing(addrs, lengths);
+  }
+
+  private checkScanoutRect(r: Rect, size: { width: number; height: number }): void {
+    check(
+      r.width >= MIN_SCANOUT_SIZE && r.height >= MIN_SCANOUT_SIZE && fitsIn(r, size),
+      ERR_INVALID_PARAMETER,
+      () => `scanout rect ${rectText(r)} is smaller than ${MIN_SCANOUT_SIZE}x${MIN_SCANOUT_SIZE} or outside the ${size.width}x${size.height} framebuffer`,
+    );
+  }
+
+  private showResource(scanout: Scanout, resource: Resource, rect: Rect): void {
+    this.bindScanout(scanout, resource, rect);
+    this.toPresenter(() => this.presenter.setScanout(scanout.index, { resourceId: resource.id, rect: { ...scanout.rect } }));
+  }
+
+  /**
+   * Shows a guest blob: the presenter draws a host staging image of the
+   * scanout rect, filled from the blob's pages now and at every flush (one copy).
+   */
+  private showBlob(scanout: Scanout, blob: BlobResource, rect: Rect, layout: BlobLayout): void {
+    const previous = scanout.staging;
+    const reuse = previous !== null && scanout.blob?.format === layout.format && scanout.rect.width === rect.width && scanout.rect.height === rect.height;
+    // Allocate before anything changes: a refusal leaves the scanout as it was.
+    const staging = reuse ? previous : this.resources.allocatePixels(rect.width * rect.height * 4);
+    if (reuse) scanout.staging = null;
+    this.bindScanout(scanout, blob, rect);
+    scanout.blob = layout;
+    scanout.staging = staging;
+    this.copyBlobRows(scanout, blob, rect);
+    const id = scanout.stagingId;
+    const size = { width: rect.width, height: rect.height };
+    if (!reuse) this.toPresenter(() => this.presenter.createResource(id, { format: layout.format, ...size, stride: size.width * 4, pixels: staging }));
+    this.toPresenter(() => this.presenter.setScanout(scanout.index, { resourceId: id, rect: { x: 0, y: 0, ...size } }));
+  }
+
+  private bindScanout(scanout: Scanout, resource: Resource, rect: Rect): void {
+    this.releaseScanout(scanout);
+    resource.scanoutMask |= 1 << scanout.index;
+    scanout.resourceId = resource.id;
+    Object.assign(scanout.rect, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+  }
+
+  /** Copies `damage` (framebuffer coordinates, inside the scanout rect) from a blob's pages into the staging image. */
+  private copyBlobRows(scanout: Scanout, blob: BlobResource, damage: Rect): void {
+    const { staging, blob: layout, rect } = scanout;
+    if (!staging || !layout || !blob.backing) return;
+    const rowBytes = damage.width * 4;
+    for (let row = 0; row < damage.height; row++) {
+      const y = damage.y - rect.y + row;
+      const x = damage.x - rect.x;
+      blob.backing.copyOut(this.memory, layout.offset + y * layout.stride + x * 4, staging, (y * rect.width + x) * 4, rowBytes);
+    }
+  }
+
   private disableScanout(scanout: Scanout): void {
-    this.clearScanoutBit(scanout);
+    this.releaseScanout(scanout);
     scanout.resourceId = 0;
     Object.assign(scanout.rect, { x: 0, y: 0, width: 0, height: 0 });
     this.toPresenter(() => this.presenter.setScanout(scanout.index, null));
   }
 
-  private clearScanoutBit(scanout: Scanout): void {
+  /** Unbinds whatever the scanout shows, freeing a blob's staging image. */
+  private releaseScanout(scanout: Scanout): void {
     const previous = this.resources.get(scanout.resourceId);
     if (previous) previous.scanoutMask &= ~(1 << scanout.index);
+    scanout.blob = null;
+    if (scanout.staging) {
+      this.resources.freePixels(scanout.staging);
+      scanout.staging = null;
+      const id = scanout.stagingId;
+      this.toPresenter(() => this.presenter.destroyResource(id));
+    }
   }
 
-  private flushScanout(index: number, damage: Rect): Promise<void> {
+  private flushScanout(scanout: Scanout, damage: Rect): Promise<void> {
+    let rect = damage;
+    if (scanout.blob) {
+      const blob = this.resources.get(scanout.resourceId) as BlobResource;
+      this.copyBlobRows(scanout, blob, damage);
+      rect = { x: damage.x - scanout.rect.x, y: damage.y - scanout.rect.y, width: damage.width, height: damage.height };
+    }
     try {
-      return this.presenter.flush(index, damage).catch((error: unknown) => this.report('presenter flush', error));
+      return this.presenter.flush(scanout.index, rect).catch((error: unknown) => this.report('presenter flush', error));
     } catch (error) {
       this.report('presenter flush', error);
       return Promise.resolve();
     }
+  }
+
+  /** A 64x64 cursor image from a 2D resource of that size or a blob of at least 16 KiB (as ARGB8888), else null. */
+  private cursorPixels(resource: Resource | undefined): Uint8Array | null {
+    const rgba = new Uint8Array(CURSOR_BYTES);
+    const stride = CURSOR_SIZE * 4;
+    if (resource?.kind === '2d' && resource.width === CURSOR_SIZE && resource.height === CURSOR_SIZE) {
+      convertToRgba({ format: resource.format, pixels: resource.pixels, stride, x: 0, y: 0, width: CURSOR_SIZE, height: CURSOR_SIZE }, rgba, stride, 0, 0, false);
+      return rgba;
+    }
+    if (resource?.kind === 'blob' && resource.backing && resource.size >= CURSOR_BYTES) {
+      const raw = new Uint8Array(CURSOR_BYTES);
+      resource.backing.copyOut(this.memory, 0, raw, 0, CURSOR_BYTES);
+      convertToRgba({ format: Format.B8G8R8A8_UNORM, pixels: raw, stride, x: 0, y: 0, width: CURSOR_SIZE, height: CURSOR_SIZE }, rgba, stride, 0, 0, false);
+      return rgba;
+    }
+    return null;
   }
 
   /** Calls the presenter without letting its failures reach the guest. */
@@ -402,48 +576,10 @@ export class VirtioGpuDevice {
     return codec.read(request, 0, into);
   }
 
-  private responseOf<T>(codec: StructCodec<T>): T {
-    let value = this.responses.get(codec as StructCodec<unknown>) as T | undefined;
-    if (value === undefined) {
-      value = codec.zero();
-      this.responses.set(codec as StructCodec<unknown>, value);
-    }
-    return value;
-  }
-
-  private responseLength = 0;
-  private inFlight = 0;
-
-  /** Encodes a response with a body in place of OK_NODATA. */
-  private respond<T extends { hdr: W.CtrlHeader }>(codec: StructCodec<T>, value: T, type: number): void {
-    this.fillHeader(value.hdr, type);
-    codec.write(this.response, 0, value);
-    this.responseLength = codec.size;
-  }
-
-  private headerOnly(type: number): Uint8Array {
-    const hdr = this.responseOf(W.CtrlHeader);
-    this.fillHeader(hdr, type);
-    W.CtrlHeader.write(this.response, 0, hdr);
-    return this.response.subarray(0, HEADER_SIZE);
-  }
-
   private fail(error: unknown): Uint8Array {
     const code = error instanceof CommandError ? error.code : ERR_UNSPEC;
     this.report(commandName(this.hdr.type), error, code);
-    return this.headerOnly(code);
-  }
-
-  /** Response header: the type, and for a fenced request its fence id, context and ring. */
-  private fillHeader(out: W.CtrlHeader, type: number): void {
-    const req = this.hdr;
-    const fenced = (req.flags & HeaderFlag.FENCE) !== 0;
-    const ring = fenced && (req.flags & HeaderFlag.INFO_RING_IDX) !== 0;
-    out.type = type;
-    out.flags = fenced ? req.flags & (HeaderFlag.FENCE | HeaderFlag.INFO_RING_IDX) : 0;
-    out.fenceId = fenced ? req.fenceId : 0n;
-    out.ctxId = fenced ? req.ctxId : 0;
-    out.ringIdx = ring ? req.ringIdx : 0;
+    return this.response.headerOnly(this.hdr, code);
   }
 
   private report(what: string, error: unknown, code?: number): void {
@@ -471,11 +607,4 @@ function intersect(a: Rect, b: Rect): Rect | null {
 
 function rectText(r: Rect): string {
   return `${r.width}x${r.height}+${r.x}+${r.y}`;
-}
-
-function cursorRgba(resource: Resource): Uint8Array {
-  const rgba = new Uint8Array(CURSOR_SIZE * CURSOR_SIZE * 4);
-  const { format, pixels, stride } = resource;
-  convertToRgba({ format, pixels, stride, x: 0, y: 0, width: CURSOR_SIZE, height: CURSOR_SIZE }, rgba, CURSOR_SIZE * 4, 0, 0, false);
-  return rgba;
 }

@@ -27,11 +27,11 @@ const STANDARD_MODES: readonly (readonly [width: number, height: number, aspect:
   [1920, 1200, 0],
 ];
 
-/** Established timings: byte, bit, width, height (all at 60 Hz). */
-const ESTABLISHED_MODES: readonly (readonly [byte: number, bit: number, width: number, height: number])[] = [
-  [35, 5, 640, 480],
-  [35, 0, 800, 600],
-  [36, 3, 1024, 768],
+/** Established timings at 60 Hz: byte, bit (640x480, 800x600, 1024x768). */
+const ESTABLISHED_MODES: readonly (readonly [byte: number, bit: number])[] = [
+  [35, 5],
+  [35, 0],
+  [36, 3],
 ];
 
 export interface EdidOptions {
@@ -65,7 +65,7 @@ export function buildEdid({ width, height, serial }: EdidOptions): Uint8Array {
   e[23] = 120; // gamma 2.2
   e[24] = 0x06; // sRGB default colour space, preferred timing is native
   writeChromaticity(e, 25);
-  for (const [byte, bit, w, h] of ESTABLISHED_MODES) if (w <= width && h <= height) e[byte] = (e[byte] as number) | (1 << bit);
+  for (const [byte, bit] of ESTABLISHED_MODES) e[byte] = (e[byte] as number) | (1 << bit);
   writeStandardTimings(e, 38, width, height);
   writeDetailedTiming(e, 54, width, height, widthMm, heightMm);
   writeTextDescriptor(e, 72, 0xfc, MONITOR_NAME);
@@ -87,8 +87,9 @@ function writeChromaticity(e: Uint8Array, at: number): void {
   [rx, ry, gx, gy, bx, by, wx, wy].forEach((v, i) => { e[at + 2 + i] = v >> 2; });
 }
 
+/** Standard modes other than the preferred one: the guest may choose any mode a presenter can show. */
 function writeStandardTimings(e: Uint8Array, at: number, width: number, height: number): void {
-  const fitting = STANDARD_MODES.filter(([w, h]) => w <= width && h <= height && !(w === width && h === height));
+  const fitting = STANDARD_MODES.filter(([w, h]) => !(w === width && h === height));
   for (let i = 0; i < 8; i++) {
     const mode = fitting[i];
     e[at + 2 * i] = mode ? mode[0] / 8 - 31 : 0x01;

@@ -1,23 +1,38 @@
 import { formatInfo, type Format } from '../protocol/formats.ts';
 import type { Backing } from './backing.ts';
-import { check, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_OUT_OF_MEMORY } from './command-error.ts';
+import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_OUT_OF_MEMORY } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
 
-export interface Resource {
+interface ResourceBase {
   readonly id: number;
+  backing: Backing | null;
+  /** Bit i is set while scanout i shows this resource. */
+  scanoutMask: number;
+  /** Assigned by RESOURCE_ASSIGN_UUID, then stable. */
+  uuid: Uint8Array | null;
+}
+
+/** A 2D resource: host pixels, filled from its backing by TRANSFER_TO_HOST_2D. */
+export interface Resource2d extends ResourceBase {
+  readonly kind: '2d';
   readonly format: Format;
   readonly width: number;
   readonly height: number;
   /** Bytes per row of `pixels` (width * 4: virtio-gpu's 2D formats are all 32-bit). */
   readonly stride: number;
-  /** Host copy of the pixels, filled by TRANSFER_TO_HOST_2D. */
   readonly pixels: Uint8Array;
-  backing: Backing | null;
-  /** Bit i is set while scanout i shows this resource. */
-  scanoutMask: number;
 }
 
-/** The device's resources, bounded by the configured limits. */
+/** A blob in guest memory (VIRTIO_GPU_BLOB_MEM_GUEST): its bytes stay in the guest's pages. */
+export interface BlobResource extends ResourceBase {
+  readonly kind: 'blob';
+  readonly size: number;
+  readonly blobFlags: number;
+}
+
+export type Resource = Resource2d | BlobResource;
+
+/** The device's resources and host pixel memory, bounded by the configured limits. */
 export class ResourceTable {
   private readonly byId = new Map<number, Resource>();
   private hostBytes = 0;
@@ -46,30 +61,36 @@ export class ResourceTable {
     return resource;
   }
 
-  create2d(id: number, format: number, width: number, height: number): Resource {
-    check(id !== 0, ERR_INVALID_RESOURCE_ID, 'resource id 0 is reserved');
-    check(!this.byId.has(id), ERR_INVALID_RESOURCE_ID, () => `resource ${id} already exists`);
-    const info = formatInfo(format);
-    check(info !== undefined, ERR_INVALID_PARAMETER, () => `unsupported format ${format}`);
-    check(width > 0 && height > 0, ERR_OUT_OF_MEMORY, () => `empty resource ${width}x${height}`);
-    const { maxDimension, maxResources, maxHostBytes } = this.limits;
-    check(width <= maxDimension && height <= maxDimension, ERR_INVALID_PARAMETER, () => `${width}x${height} exceeds the largest dimension ${maxDimension}`);
-    check(this.byId.size < maxResources, ERR_OUT_OF_MEMORY, () => `resource limit ${maxResources} reached`);
-    const stride = width * info.bytesPerPixel;
-    const size = stride * height;
-    check(this.hostBytes + size < maxHostBytes, ERR_OUT_OF_MEMORY, () => `${size} more bytes exceed the host memory limit ${maxHostBytes}`);
-    const resource: Resource = { id, format: format as Format, width, height, stride, pixels: this.allocate(size), backing: null, scanoutMask: 0 };
-    this.byId.set(id, resource);
-    this.hostBytes += size;
-    return resource;
-  }
-
   all(): IterableIterator<Resource> {
     return this.byId.values();
   }
 
+  create2d(id: number, format: number, width: number, height: number): Resource2d {
+    this.checkNewId(id);
+    const info = formatInfo(format);
+    check(info !== undefined, ERR_INVALID_PARAMETER, () => `unsupported format ${format}`);
+    check(width > 0 && height > 0, ERR_OUT_OF_MEMORY, () => `empty resource ${width}x${height}`);
+    const { maxDimension } = this.limits;
+    check(width <= maxDimension && height <= maxDimension, ERR_INVALID_PARAMETER, () => `${width}x${height} exceeds the largest dimension ${maxDimension}`);
+    const stride = width * info.bytesPerPixel;
+    const pixels = this.allocatePixels(stride * height);
+    const resource: Resource2d = { kind: '2d', id, format: format as Format, width, height, stride, pixels, backing: null, scanoutMask: 0, uuid: null };
+    this.byId.set(id, resource);
+    return resource;
+  }
+
+  /** A guest blob: no host memory; `backing` must cover `size`. */
+  createBlob(id: number, size: number, blobFlags: number, backing: Backing): BlobResource {
+    this.checkNewId(id);
+    check(size > 0 && backing.totalBytes >= size, ERR_INVALID_PARAMETER, () => `blob of ${size} bytes with ${backing.totalBytes} bytes of backing`);
+    const resource: BlobResource = { kind: 'blob', id, size, blobFlags, backing, scanoutMask: 0, uuid: null };
+    this.byId.set(id, resource);
+    return resource;
+  }
+
   remove(resource: Resource): void {
-    if (this.byId.delete(resource.id)) this.hostBytes -= resource.pixels.length;
+    if (!this.byId.delete(resource.id)) return;
+    if (resource.kind === '2d') this.freePixels(resource.pixels);
   }
 
   clear(): void {
@@ -77,11 +98,27 @@ export class ResourceTable {
     this.hostBytes = 0;
   }
 
-  private allocate(size: number): Uint8Array {
+  /** Host pixel memory, counted against `maxHostBytes` (QEMU's strict limit: used + new < max). */
+  allocatePixels(size: number): Uint8Array {
+    const { maxHostBytes } = this.limits;
+    check(this.hostBytes + size < maxHostBytes, ERR_OUT_OF_MEMORY, () => `${size} more bytes exceed the host memory limit ${maxHostBytes}`);
+    let pixels: Uint8Array;
     try {
-      return new Uint8Array(this.sharedPixels ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+      pixels = new Uint8Array(this.sharedPixels ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
     } catch {
-      check(false, ERR_OUT_OF_MEMORY, `the host could not allocate ${size} bytes`);
+      throw new CommandError(ERR_OUT_OF_MEMORY, `the host could not allocate ${size} bytes`);
     }
+    this.hostBytes += size;
+    return pixels;
+  }
+
+  freePixels(pixels: Uint8Array): void {
+    this.hostBytes -= pixels.length;
+  }
+
+  private checkNewId(id: number): void {
+    check(id !== 0, ERR_INVALID_RESOURCE_ID, 'resource id 0 is reserved');
+    check(!this.byId.has(id), ERR_INVALID_RESOURCE_ID, () => `resource ${id} already exists`);
+    check(this.byId.size < this.limits.maxResources, ERR_OUT_OF_MEMORY, () => `resource limit ${this.limits.maxResources} reached`);
   }
 }

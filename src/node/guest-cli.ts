@@ -10,11 +10,18 @@ import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { encodePng } from './png.ts';
 import { GuestSession, snapshotFile } from './guest-session.ts';
 
-const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--width W] [--height H] [--timeout S]
+const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold]
 
-  --run CMD         type CMD at the guest's shell and print its output (repeatable)
-  --screenshot F    write what scanout 0 shows after the commands as PNG
-  --width, --height scanout size (default 1024x768)
+  --run CMD         type CMD at the guest's shell and print its output (repeatable).
+                    The host acts instead, in order with the guest commands, on:
+                      host:resize I WxH   resize scanout I (the guest gets a display event)
+                      host:unplug I       disconnect scanout I
+                      host:plug I         connect scanout I again
+                      host:sleep S        wait S seconds
+  --screenshot F    write what each scanout shows after the commands as PNG:
+                    F for scanout 0, F with -1, -2, ... before .png for the others
+  --scanouts N      number of displays, 1 to 16 (default 1)
+  --width, --height size of every scanout (default 1024x768)
   --timeout S       seconds allowed for boot and for each command (default 60)
   --cold            boot from scratch; by default a snapshot of the booted guest
                     (in .cache/guest, keyed by the code and options) is resumed
@@ -28,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         run: { type: 'string', multiple: true, default: [] },
         screenshot: { type: 'string' },
+        scanouts: { type: 'string', default: '1' },
         width: { type: 'string', default: '1024' },
         height: { type: 'string', default: '768' },
         timeout: { type: 'string', default: '60' },
@@ -43,18 +51,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const [width, height, timeout] = [Number(args.width), Number(args.height), Number(args.timeout)];
-  if (![width, height, timeout].every((n) => Number.isFinite(n) && n > 0)) {
-    console.error(`--width, --height and --timeout take positive numbers\n\n${USAGE}`);
+  const [width, height, timeout, count] = [Number(args.width), Number(args.height), Number(args.timeout), Number(args.scanouts)];
+  if (![width, height, timeout, count].every((n) => Number.isFinite(n) && n > 0) || !Number.isInteger(count) || count > 16) {
+    console.error(`--width, --height, --timeout and --scanouts take positive numbers (at most 16 scanouts)\n\n${USAGE}`);
     return 2;
   }
   const progress = (m: string) => console.error(`[guest] ${m}`);
   const image = ensureGuestImage();
-  progress(`booting Linux in v86 with virtio-gpu-web (${width}x${height})`);
+  progress(`booting Linux in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
   const started = Date.now();
   let session: GuestSession;
   try {
-    const scanouts = [{ width, height }];
+    const scanouts = Array.from({ length: count }, () => ({ width, height }));
     session = await GuestSession.boot({ image, scanouts, bootTimeout: timeout, snapshot: args.cold ? undefined : snapshotFile(image.dir, scanouts) });
   } catch (error) {
     progress(`FAILED: ${(error as Error).message}`);
@@ -64,15 +72,27 @@ export async function main(argv: string[]): Promise<number> {
   const failures: string[] = [];
   try {
     for (const command of args.run) {
+      if (command.startsWith('host:')) {
+        progress(`host: ${command.slice(5)}`);
+        await hostAction(session, command.slice(5).trim().split(/\s+/));
+        continue;
+      }
       progress(`$ ${command}`);
       const { output, status } = await session.run(command, timeout);
       process.stdout.write(output);
       if (status !== 0) progress(`(exit status ${status})`);
     }
     if (args.screenshot) {
-      const { width: w, height: h, data } = await session.device.captureScanout(0);
-      writeFileSync(args.screenshot, encodePng(w, h, data));
-      progress(`scanout 0 (${w}x${h}) written to ${args.screenshot}`);
+      for (let i = 0; i < count; i++) {
+        const file = i === 0 ? args.screenshot : args.screenshot.replace(/(\.png)?$/i, `-${i}.png`);
+        const { width: w, height: h, data } = await session.device.captureScanout(i);
+        if (w === 0) {
+          progress(`scanout ${i} is disabled: no screenshot`);
+          continue;
+        }
+        writeFileSync(file, encodePng(w, h, data));
+        progress(`scanout ${i} (${w}x${h}) written to ${file}`);
+      }
     }
     const problems = await session.driverProblems();
     if (problems.length) failures.push(`the kernel logged virtio-gpu problems:\n  ${problems.join('\n  ')}`);
@@ -84,4 +104,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   for (const f of failures) progress(`FAILED: ${f}`);
   return failures.length ? 1 : 0;
+}
+
+async function hostAction(session: GuestSession, [verb, index, size]: string[]): Promise<void> {
+  const i = Number(index);
+  switch (verb) {
+    case 'resize': {
+      const [w, h] = (size ?? '').split('x').map(Number);
+      session.device.configureScanout(i, { width: w as number, height: h as number });
+      return;
+    }
+    case 'unplug':
+      session.device.configureScanout(i, { connected: false });
+      return;
+    case 'plug':
+      session.device.configureScanout(i, { connected: true });
+      return;
+    case 'sleep':
+      await new Promise((resolve) => setTimeout(resolve, Number(index) * 1000));
+      return;
+    default:
+      throw new Error(`unknown host action '${verb}': use resize, unplug, plug or sleep`);
+  }
 }

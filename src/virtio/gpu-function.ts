@@ -40,6 +40,7 @@ export class VirtioGpuFunction implements VirtioFunction {
   activate(queues: readonly (SplitVirtqueue | null)[], events: TransportEvents): void {
     this.queues = queues;
     this.events = { interrupt: events.interrupt, broken: events.needsReset, log: this.log };
+    this.device.onDisplayEvent = events.configChanged;
   }
 
   notify(index: number): void {
@@ -52,6 +53,7 @@ export class VirtioGpuFunction implements VirtioFunction {
   reset(): void {
     this.queues = [];
     this.events = null;
+    this.device.onDisplayEvent = null;
     this.device.reset();
   }
 }

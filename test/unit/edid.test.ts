@@ -37,9 +37,11 @@ describe('EDID', () => {
     expect(p.vendor).toBe('VGW');
   });
 
-  it('lists standard modes smaller than the preferred one, at 60 Hz', () => {
-    expect(parse(buildEdid({ width: 1920, height: 1080, serial: 1 })).standard).toEqual(['1280x720@60', '1280x800@60', '1280x1024@60', '1440x900@60', '1600x900@60', '1680x1050@60']);
-    expect(parse(buildEdid({ width: 1024, height: 768, serial: 1 })).standard).toEqual([]);
+  it('lists the common standard modes other than the preferred one, at 60 Hz, and the established 640x480, 800x600, 1024x768', () => {
+    expect(parse(buildEdid({ width: 1920, height: 1080, serial: 1 })).standard).toEqual(['1280x720@60', '1280x800@60', '1280x1024@60', '1440x900@60', '1600x900@60', '1680x1050@60', '1920x1200@60']);
+    expect(parse(buildEdid({ width: 1024, height: 768, serial: 1 })).standard).toHaveLength(8);
+    const e = buildEdid({ width: 800, height: 600, serial: 1 });
+    expect([e[35], e[36]]).toEqual([0b0010_0001, 0b0000_1000]);
   });
 
   it('refuses sizes a detailed timing cannot hold', () => {

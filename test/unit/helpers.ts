@@ -3,6 +3,7 @@ import { createMemoryPresenter, createVirtioGpu, wrapGuestMemory, type ScanoutCo
 import type { StructCodec } from '../../src/protocol/codec.ts';
 import { CtrlHeader } from '../../src/protocol/structs.ts';
 import type { DeviceLimits } from '../../src/device/limits.ts';
+import type { DeviceFeatures } from '../../src/device/device.ts';
 
 export type Hdr = typeof CtrlHeader extends StructCodec<infer T> ? T : never;
 
@@ -32,7 +33,7 @@ export interface Rig {
   logs: string[];
 }
 
-export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits> } = {}): Rig {
+export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits>; features?: DeviceFeatures } = {}): Rig {
   const ram = new Uint8Array(options.ramBytes ?? 8 << 20);
   const logs: string[] = [];
   const device = createVirtioGpu({
@@ -40,6 +41,7 @@ export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; li
     scanouts: options.scanouts ?? [{ width: 64, height: 48 }],
     presenter: createMemoryPresenter(),
     limits: options.limits,
+    features: options.features,
     log: (m) => logs.push(m),
     logRate: { burst: 1e9, perSecond: 1e9 },
   });
