@@ -29,7 +29,7 @@ test('Linux boots onto the virtio-gpu canvas', async ({}, info) => {
   test.setTimeout(120_000);
   await page.goto('/');
   await page.waitForFunction(() => window.vgw?.firstFrameMs != null, null, { timeout: 100_000 });
-  await page.waitForFunction(() => window.vgw?.serial.includes('vgw-init: ready'), null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.vgw?.shellReady, null, { timeout: 60_000 });
   await expect(page.locator('#boot')).toBeHidden();
   await expect(page.locator('#status')).toContainText('Linux on virtio-gpu-web');
   const capture = await page.evaluate(async () => {
@@ -40,12 +40,12 @@ test('Linux boots onto the virtio-gpu canvas', async ({}, info) => {
   });
   expect([capture.width, capture.height]).toEqual([WIDTH, HEIGHT]);
   expect(capture.lit, 'console text drawn on the scanout').toBeGreaterThan(2000);
-  await page.locator('#screen').screenshot({ path: info.outputPath('console.png') });
+  await page.locator('#screen-0').screenshot({ path: info.outputPath('console.png') });
   expect(pageErrors).toEqual([]);
 });
 
 test('keys typed on the page reach the guest shell', async () => {
-  await page.locator('#screen').click();
+  await page.locator('#screen-0').click();
   await typeKeys(page, 'echo KEYS-$((6*7)) > /dev/ttyS0\n');
   await expect.poll(serial, { timeout: 30_000 }).toContain('KEYS-42');
 });
@@ -63,7 +63,7 @@ test('bytes written to /dev/fb0 appear exactly on the canvas', async ({}, info) 
   }, [rows, columns] as const);
   const expected = rows.map(() => columns.map((x) => fbExpected(x)));
   await expect.poll(read, { timeout: 20_000, message: 'pattern rows read back from the canvas in the worker' }).toEqual(expected);
-  const shot = PNG.sync.read(await page.locator('#screen').screenshot({ path: info.outputPath('fb-pattern.png') }));
+  const shot = PNG.sync.read(await page.locator('#screen-0').screenshot({ path: info.outputPath('fb-pattern.png') }));
   expect([shot.width, shot.height]).toEqual([WIDTH, HEIGHT]);
   const onPage = rows.map((y) => columns.map((x) => Array.from(shot.data.subarray((y * WIDTH + x) * 4, (y * WIDTH + x) * 4 + 4))));
   expect(onPage, 'pattern rows in a screenshot of the page').toEqual(expected);
@@ -88,7 +88,7 @@ test('a reload resumes the stored snapshot, and the console still takes keys', a
   });
   expect(restored).toMatchObject({ width: WIDTH, height: HEIGHT });
   expect(restored.lit, 'restored console text').toBeGreaterThan(2000);
-  await page.locator('#screen').click();
+  await page.locator('#screen-0').click();
   await typeKeys(page, 'echo RESUMED-$((6*7)) > /dev/ttyS0\n');
   await expect.poll(serial, { timeout: 30_000 }).toContain('RESUMED-42');
   expect(pageErrors).toEqual([]);

@@ -12,11 +12,19 @@ import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
 import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like } from '../vm/v86.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 
-const WIDTH = 1024, HEIGHT = 768;
 const READY = 'vgw-init: ready';
 const status = document.getElementById('status') as HTMLElement;
 const boot = document.getElementById('boot') as HTMLPreElement;
-const canvas = document.getElementById('screen') as HTMLCanvasElement;
+const screens = document.getElementById('screens') as HTMLElement;
+const fit = document.getElementById('fit') as HTMLInputElement;
+
+/** `?scanouts=N&size=WxH&cold`: how many displays, their size, and whether to skip the snapshot. */
+function pageOptions(): { scanouts: { width: number; height: number }[]; cold: boolean } {
+  const params = new URLSearchParams(location.search);
+  const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
+  const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
+  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), cold: params.has('cold') };
+}
 
 export interface DemoState {
   emulator: V86;
@@ -28,6 +36,8 @@ export interface DemoState {
   /** Milliseconds from page start to the first frame on the canvas (null until then). */
   firstFrameMs: number | null;
   startedFrom: 'cold boot' | 'snapshot';
+  /** The guest's serial shell has printed its first prompt (or the guest was resumed at one). */
+  shellReady: boolean;
   /** A snapshot of this boot: being taken, or stored in IndexedDB. */
   snapshot: 'none' | 'saving' | 'stored';
 }
@@ -51,15 +61,22 @@ async function fetchBytes(name: string): Promise<ArrayBuffer> {
 
 async function start(): Promise<void> {
   show('loading the guest image…');
-  const cold = new URLSearchParams(location.search).has('cold');
-  const { id } = (await (await fetch('/guest-image/id')).json()) as { id: string };
+  const { scanouts, cold } = pageOptions();
+  const canvases = scanouts.map(({ width, height }, i) => {
+    const canvas = document.createElement('canvas');
+    Object.assign(canvas, { width, height, tabIndex: 0, id: `screen-${i}`, title: `scanout ${i}` });
+    screens.append(canvas);
+    return canvas;
+  });
+  const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
+  const id = `${imageId}-${JSON.stringify(scanouts)}`;
   const [bios, bzimage, initrd, saved] = await Promise.all([
     fetchBytes('bios.bin'),
     fetchBytes('vmlinuz'),
     fetchBytes('initramfs.cpio'),
     cold ? null : loadSnapshot(id).catch(() => null),
   ]);
-  const presenter = await createWorkerPresenter({ canvases: [canvas] });
+  const presenter = await createWorkerPresenter({ canvases });
   const display = `display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''}`;
   show(saved ? `resuming the saved guest (${display})…` : `booting Linux (${display})…`);
   const emulator = new V86({
@@ -73,33 +90,56 @@ async function start(): Promise<void> {
     autostart: false,
     disable_speaker: true,
   });
-  const state: DemoState = { emulator, presenter, device: null, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', snapshot: 'none' };
+  const state: DemoState = { emulator, presenter, device: null, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
   window.vgw = state;
   const firstFrame = (): void => {
     if (state.firstFrameMs !== null) return;
     state.firstFrameMs = performance.now();
     boot.hidden = true;
-    canvas.focus();
+    canvases[0]?.focus();
     show(`Linux on virtio-gpu-web (${presenter.backend}, ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
   emulator.add_listener('serial0-output-byte', (byte: number) => {
     state.serial += String.fromCharCode(byte);
     if (state.firstFrameMs === null) boot.textContent = state.serial.slice(-6000);
-    if (!saved && state.snapshot === 'none' && state.serial.endsWith('guest# ') && state.serial.includes(READY)) void keepSnapshot(state, id);
+    if (!state.shellReady && state.serial.endsWith('guest# ') && state.serial.includes(READY)) {
+      state.shellReady = true;
+      void keepSnapshot(state, id);
+    }
   });
   const flush = presenter.flush.bind(presenter);
   emulator.add_listener('emulator-loaded', () => {
     void (async () => {
       const device = attachVirtioGpu(emulator as unknown as V86Like, {
-        scanouts: [{ width: WIDTH, height: HEIGHT }],
+        scanouts,
         presenter: { ...presenter, flush: (index, rect) => flush(index, rect).then(firstFrame) },
       });
       state.device = device;
+      fitToWindow(device);
       if (saved) await resume(state, device, saved);
       emulator.run();
       if (saved) await presenter.capture(0).then(firstFrame);
     })().catch(failed);
   });
+}
+
+/** With "fit display to window" on, scanout 0 follows the window's size: the guest sees a display resize. */
+function fitToWindow(device: VirtioGpuDevice): void {
+  let timer = 0;
+  const apply = (): void => {
+    if (!fit.checked) return;
+    const box = screens.getBoundingClientRect();
+    const width = Math.max(320, Math.min(4095, Math.floor(window.innerWidth - box.left * 2)));
+    const height = Math.max(200, Math.min(4095, Math.floor(window.innerHeight - box.top - 12)));
+    const scanout = device.scanouts[0];
+    if (scanout && (scanout.width !== width || scanout.height !== height)) device.configureScanout(0, { width, height });
+  };
+  const later = (): void => {
+    clearTimeout(timer);
+    timer = window.setTimeout(apply, 150);
+  };
+  window.addEventListener('resize', later);
+  fit.addEventListener('change', apply);
 }
 
 async function resume(state: DemoState, device: VirtioGpuDevice, saved: StoredSnapshot): Promise<void> {

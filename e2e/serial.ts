@@ -1,0 +1,17 @@
+/** Runs a command at the demo guest's serial shell (echo on, as a person would see it) and returns its output. */
+import type { Page } from '@playwright/test';
+
+let commands = 0;
+
+export async function serialRun(page: Page, command: string, timeout = 30_000): Promise<string> {
+  const n = ++commands;
+  const start = await page.evaluate(() => window.vgw!.serial.length);
+  // The echoed command line shows "$((n+0))"; only the shell's output shows the number itself.
+  // A line of its own: `command` may end in `&`.
+  await page.evaluate((line) => window.vgw!.emulator.serial0_send(line), `${command}\necho "__done_$((${n}+0))__"\n`);
+  const marker = `__done_${n}__`;
+  await page.waitForFunction(([from, m]) => window.vgw!.serial.slice(from as number).includes(m as string), [start, marker] as const, { timeout });
+  const text = (await page.evaluate((from) => window.vgw!.serial.slice(from), start)).replace(/\r/g, '');
+  const output = text.slice(text.indexOf('\n') + 1, text.indexOf(marker));
+  return output.slice(0, output.lastIndexOf('echo "__done_'));
+}
