@@ -15,15 +15,12 @@ export * from './protocol/constants.ts';
 export { Format, formatInfo, type FormatInfo } from './protocol/formats.ts';
 export * as wire from './protocol/structs.ts';
 
-/** Creates the device. Pass its commands in with `controlCommand` / `cursorCommand`, or serve virtqueues with it. */
+/**
+ * Creates the device. Pass its commands in with `controlCommand` /
+ * `cursorCommand`, or serve virtqueues with it. Bad options throw at once,
+ * saying what to fix.
+ */
 export function createVirtioGpu(options: DeviceOptions): VirtioGpuDevice {
-  if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: createVirtioGpu needs an options object { memory, scanouts, presenter }');
-  if (!options.memory || typeof options.memory.read !== 'function') {
-    throw new TypeError('virtio-gpu-web: options.memory must be guest memory; wrap an ArrayBuffer with wrapGuestMemory(buffer)');
-  }
-  if (!options.presenter || typeof options.presenter.flush !== 'function') {
-    throw new TypeError('virtio-gpu-web: options.presenter is required; use createMemoryPresenter() in Node or createWorkerPresenter(canvas) in a page');
-  }
   return new VirtioGpuDevice(options);
 }
 export { createWorkerPresenter, type WorkerPresenter, type WorkerPresenterOptions } from './presenters/worker-presenter.ts';

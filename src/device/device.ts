@@ -11,9 +11,9 @@ import * as W from '../protocol/structs.ts';
 import type { Capture, Presenter, Rect } from '../presenters/presenter.ts';
 import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
-import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_UNSPEC } from './command-error.ts';
+import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
 import { EDID_BLOCK_SIZE } from './edid.ts';
-import { DEFAULT_LIMITS, type DeviceLimits } from './limits.ts';
+import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
 import { ResourceTable, type BlobResource, type Resource } from './resources.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -82,7 +82,7 @@ export class VirtioGpuDevice {
   private inFlight = 0;
 
   constructor(options: DeviceOptions) {
-    validateScanoutConfigs(options.scanouts);
+    validateOptions(options);
     this.memory = options.memory;
     this.presenter = options.presenter;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -152,6 +152,8 @@ export class VirtioGpuDevice {
     this.response.begin();
     let pending: Promise<unknown> | void;
     try {
+      const fenced = (hdr.flags & HeaderFlag.FENCE) !== 0;
+      check(!fenced || this.inFlight < this.limits.maxPendingFences, ERR_OUT_OF_MEMORY, () => `${this.inFlight} fenced commands are already pending (limit ${this.limits.maxPendingFences})`);
       pending = this.dispatch(hdr.type, request);
     } catch (error) {
       return this.fail(error);
@@ -587,6 +589,27 @@ export class VirtioGpuDevice {
     const answer = code === undefined ? '' : ` -> ${RESPONSE_NAMES.get(code) ?? code}`;
     this.log(`virtio-gpu: ${what} rejected${answer}: ${message}`);
   }
+}
+
+/** Host-side misuse fails at once, with a message that says what to do. */
+function validateOptions(options: DeviceOptions): void {
+  if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: the device needs an options object { memory, scanouts, presenter }');
+  const { memory, presenter, features } = options;
+  if (!memory || typeof memory.read !== 'function' || typeof memory.write !== 'function' || !Number.isSafeInteger(memory.size) || memory.size <= 0) {
+    throw new TypeError('virtio-gpu-web: options.memory must be guest memory { size, read, write }; wrap an ArrayBuffer with wrapGuestMemory(buffer)');
+  }
+  const methods = ['createResource', 'destroyResource', 'setScanout', 'flush', 'setCursor', 'moveCursor', 'capture'] as const;
+  if (!presenter || methods.some((m) => typeof presenter[m] !== 'function')) {
+    throw new TypeError('virtio-gpu-web: options.presenter must be a Presenter; use createMemoryPresenter() in Node or await createWorkerPresenter({ canvases }) in a page');
+  }
+  if (features !== undefined) {
+    for (const [name, value] of Object.entries(features)) {
+      if (!['edid', 'resourceUuid', 'resourceBlob'].includes(name)) throw new TypeError(`virtio-gpu-web: unknown feature '${name}'; known features: edid, resourceUuid, resourceBlob`);
+      if (typeof value !== 'boolean') throw new TypeError(`virtio-gpu-web: features.${name} must be true or false`);
+    }
+  }
+  validateScanoutConfigs(options.scanouts);
+  validateLimits(options.limits);
 }
 
 function commandName(type: number): string {

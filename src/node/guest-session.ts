@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { V86 } from 'v86';
 import { sourceHash } from '../../scripts/source-hash.mjs';
-import type { VirtioGpuDevice } from '../device/device.ts';
+import type { DeviceFeatures, VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import { createMemoryPresenter } from '../presenters/memory-surface.ts';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
@@ -41,6 +41,9 @@ export interface GuestSessionOptions {
    * a cold boot. See `snapshotFile` for a name that changes with the code.
    */
   snapshot?: string;
+  features?: DeviceFeatures;
+  /** Called with the device once attached, before the guest runs (to observe or record it). */
+  onDeviceAttached?: (device: VirtioGpuDevice) => void;
 }
 
 interface SnapshotFile {
@@ -123,8 +126,9 @@ export class GuestSession {
       await new Promise<void>((resolve, reject) => {
         emulator.add_listener('emulator-loaded', () => {
           (async () => {
-            const device = attachVirtioGpu(emulator as unknown as V86Like, { scanouts: options.scanouts, presenter: createMemoryPresenter(), log: (m) => session.deviceLog.push(m) });
+            const device = attachVirtioGpu(emulator as unknown as V86Like, { scanouts: options.scanouts, features: options.features, presenter: createMemoryPresenter(), log: (m) => session.deviceLog.push(m) });
             session.attached = device;
+            options.onDeviceAttached?.(device);
             if (saved) {
               await emulator.restore_state(saved.v86);
               restoreVirtioGpuState(device, saved.device);

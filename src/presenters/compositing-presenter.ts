@@ -29,6 +29,14 @@ export interface Surface {
 /** Makes the surface for a scanout, or null when the embedder gave that scanout nowhere to show. */
 export type SurfaceFactory = (index: number) => Surface | null;
 
+/**
+ * When a scheduled present runs. In a worker, a macrotask: every flush message
+ * already queued joins the same frame. In memory, a microtask: nothing to wait for.
+ */
+export type FrameScheduler = (present: () => void) => void;
+export const nextTask: FrameScheduler = (present) => setTimeout(present, 0);
+export const nextMicrotask: FrameScheduler = (present) => queueMicrotask(present);
+
 interface Output {
   readonly surface: Surface;
   source: ScanoutSource | null;
@@ -47,6 +55,7 @@ export class CompositingPresenter implements Presenter {
   constructor(
     private readonly makeSurface: SurfaceFactory,
     readonly needsSharedPixels = false,
+    private readonly scheduleFrame: FrameScheduler = nextTask,
   ) {}
 
   createResource(id: number, image: ResourceImage): void {
@@ -124,12 +133,12 @@ export class CompositingPresenter implements Presenter {
   /** The next present of `output`; calls arriving before it runs share it. */
   private schedule(output: Output): Promise<void> {
     output.frame ??= new Promise<void>((resolve, reject) => {
-      setTimeout(() => {
+      this.scheduleFrame(() => {
         output.frame = null;
         Promise.resolve()
           .then(() => output.surface.present(cursorOf(output)))
           .then(resolve, reject);
-      }, 0);
+      });
     });
     return output.frame;
   }

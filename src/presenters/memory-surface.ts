@@ -1,5 +1,5 @@
 /** A surface held in memory as RGBA8: the presenter for Node, tests and screenshots. */
-import { CompositingPresenter, type CursorPlacement, type Surface } from './compositing-presenter.ts';
+import { CompositingPresenter, nextMicrotask, type CursorPlacement, type Surface } from './compositing-presenter.ts';
 import { blendOver, convertToRgba, type PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -42,5 +42,5 @@ export class MemorySurface implements Surface {
 
 /** Keeps every scanout in memory; `capture` returns exactly what a display would show. */
 export function createMemoryPresenter(): CompositingPresenter {
-  return new CompositingPresenter(() => new MemorySurface());
+  return new CompositingPresenter(() => new MemorySurface(), false, nextMicrotask);
 }

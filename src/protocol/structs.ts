@@ -124,8 +124,11 @@ export const GetCapset = struct([
   ['capsetVersion', u32],
 ]);
 
+/** A request or response that is its header alone (GET_DISPLAY_INFO, CTX_DESTROY, OK_NODATA, errors). */
+export const HeaderOnly = struct([['hdr', CtrlHeader]]);
+
 /** Followed by the capset's bytes. */
-export const RespCapset = struct([['hdr', CtrlHeader]]);
+export const RespCapset = HeaderOnly;
 
 export const RespResourceUuid = struct([
   ['hdr', CtrlHeader],
