@@ -1,7 +1,8 @@
 /**
  * The GPU worker: owns the scanout canvases and draws them. The VM thread
  * drives it through comlink; resource pixels arrive once, as SharedArrayBuffer
- * views, and every later flush names only a rectangle.
+ * views, and every later flush names only a rectangle. When the WebGPU device
+ * is lost, the worker makes a new one and draws every scanout again.
  */
 import * as Comlink from 'comlink';
 import { createSurfaces, type Backend, type BackendChoice } from '../src/presenters/backends.ts';
@@ -9,15 +10,37 @@ import { CompositingPresenter } from '../src/presenters/compositing-presenter.ts
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
 
 let presenter: CompositingPresenter | null = null;
+let gpu: GPUDevice | null = null;
+let canvases: OffscreenCanvas[] = [];
+let backend: Backend = 'canvas2d';
+let closing = false;
+/** Times the worker has rebuilt its surfaces after losing the GPU device. */
+let recoveries = 0;
 
 function active(): CompositingPresenter {
   if (!presenter) throw new Error('virtio-gpu-web: the GPU worker was used before init()');
   return presenter;
 }
 
+async function surfacesFor(choice: BackendChoice) {
+  const made = await createSurfaces(canvases, choice, (reason) => void recover(reason));
+  gpu = made.gpu;
+  backend = made.backend;
+  return made;
+}
+
+async function recover(reason: string): Promise<void> {
+  if (closing || !presenter) return;
+  console.warn(`virtio-gpu-web: GPU device lost (${reason}); drawing on a new one`);
+  const { surfaces } = await surfacesFor(backend);
+  presenter.replaceSurfaces((index) => surfaces[index] ?? null);
+  recoveries++;
+}
+
 const api = {
-  async init(canvases: OffscreenCanvas[], choice: BackendChoice): Promise<{ backend: Backend; notes: string[] }> {
-    const { backend, surfaces, notes } = await createSurfaces(canvases, choice);
+  async init(offscreen: OffscreenCanvas[], choice: BackendChoice): Promise<{ backend: Backend; notes: string[] }> {
+    canvases = offscreen;
+    const { surfaces, notes } = await surfacesFor(choice);
     presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true);
     return { backend, notes };
   },
@@ -31,7 +54,16 @@ const api = {
     const capture = await active().capture(index);
     return Comlink.transfer(capture, [capture.data.buffer as ArrayBuffer]);
   },
+  /** Liveness and recovery count, for the VM side's watchdog and for tests. */
+  ping: () => ({ recoveries }),
+  /** Fault injection for tests: destroys the WebGPU device as a driver reset would. */
+  loseGpuDevice(): boolean {
+    if (!gpu) return false;
+    gpu.destroy();
+    return true;
+  },
   destroy: () => {
+    closing = true;
     presenter?.destroy();
     presenter = null;
   },

@@ -76,7 +76,7 @@ async function start(): Promise<void> {
     fetchBytes('initramfs.cpio'),
     cold ? null : loadSnapshot(id).catch(() => null),
   ]);
-  const presenter = await createWorkerPresenter({ canvases });
+  const presenter = await createWorkerPresenter({ canvases, onRecovery: (what) => show(`recovered: ${what}`) });
   const display = `display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''}`;
   show(saved ? `resuming the saved guest (${display})…` : `booting Linux (${display})…`);
   const emulator = new V86({
@@ -96,7 +96,7 @@ async function start(): Promise<void> {
     if (state.firstFrameMs !== null) return;
     state.firstFrameMs = performance.now();
     boot.hidden = true;
-    canvases[0]?.focus();
+    (presenter.elements[0] as HTMLCanvasElement | undefined)?.focus();
     show(`Linux on virtio-gpu-web (${presenter.backend}, ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
   emulator.add_listener('serial0-output-byte', (byte: number) => {
@@ -108,12 +108,10 @@ async function start(): Promise<void> {
     }
   });
   const flush = presenter.flush.bind(presenter);
+  presenter.flush = (index, rect) => flush(index, rect).then(firstFrame);
   emulator.add_listener('emulator-loaded', () => {
     void (async () => {
-      const device = attachVirtioGpu(emulator as unknown as V86Like, {
-        scanouts,
-        presenter: { ...presenter, flush: (index, rect) => flush(index, rect).then(firstFrame) },
-      });
+      const device = attachVirtioGpu(emulator as unknown as V86Like, { scanouts, presenter });
       state.device = device;
       fitToWindow(device);
       if (saved) await resume(state, device, saved);

@@ -12,14 +12,17 @@ export interface Surfaces {
   surfaces: Surface[];
   /** Why better backends were passed over, for the embedder to show. */
   notes: string[];
+  /** The WebGPU device the surfaces draw with (null for the other backends). */
+  gpu: GPUDevice | null;
 }
 
-export async function createSurfaces(canvases: readonly OffscreenCanvas[], choice: BackendChoice): Promise<Surfaces> {
+/** Creates surfaces with the first backend that works; `onLost` hears of a lost WebGPU device. */
+export async function createSurfaces(canvases: readonly OffscreenCanvas[], choice: BackendChoice, onLost: (reason: string) => void = () => {}): Promise<Surfaces> {
   const order: Backend[] = choice === 'auto' ? ['webgpu', 'webgl2', 'canvas2d'] : [choice];
   const notes: string[] = [];
   for (const backend of order) {
     try {
-      return { backend, surfaces: await make(backend, canvases), notes };
+      return { backend, notes, ...(await make(backend, canvases, onLost)) };
     } catch (error) {
       notes.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -27,18 +30,19 @@ export async function createSurfaces(canvases: readonly OffscreenCanvas[], choic
   throw new Error(`virtio-gpu-web: no drawing backend works here (${notes.join('; ')})`);
 }
 
-async function make(backend: Backend, canvases: readonly OffscreenCanvas[]): Promise<Surface[]> {
+async function make(backend: Backend, canvases: readonly OffscreenCanvas[], onLost: (reason: string) => void): Promise<{ surfaces: Surface[]; gpu: GPUDevice | null }> {
   switch (backend) {
     case 'webgpu': {
       if (!('gpu' in navigator) || !navigator.gpu) throw new Error('navigator.gpu is missing (WebGPU is off or unsupported)');
       const adapter = await navigator.gpu.requestAdapter();
       if (!adapter) throw new Error('no WebGPU adapter');
-      const device = await adapter.requestDevice();
-      return canvases.map((canvas) => new WebGPUSurface(device, canvas));
+      const gpu = await adapter.requestDevice();
+      void gpu.lost.then((info) => onLost(`${info.reason}: ${info.message}`));
+      return { surfaces: canvases.map((canvas) => new WebGPUSurface(gpu, canvas)), gpu };
     }
     case 'webgl2':
-      return canvases.map((canvas) => new WebGL2Surface(canvas));
+      return { surfaces: canvases.map((canvas) => new WebGL2Surface(canvas)), gpu: null };
     case 'canvas2d':
-      return canvases.map((canvas) => new Canvas2DSurface(canvas));
+      return { surfaces: canvases.map((canvas) => new Canvas2DSurface(canvas)), gpu: null };
   }
 }

@@ -38,7 +38,7 @@ export const nextTask: FrameScheduler = (present) => setTimeout(present, 0);
 export const nextMicrotask: FrameScheduler = (present) => queueMicrotask(present);
 
 interface Output {
-  readonly surface: Surface;
+  surface: Surface;
   source: ScanoutSource | null;
   cursorImage: CursorImage | null;
   cursorX: number;
@@ -53,7 +53,7 @@ export class CompositingPresenter implements Presenter {
   private readonly region: PixelRegion = { format: 0, pixels: new Uint8Array(0), stride: 0, x: 0, y: 0, width: 0, height: 0 };
 
   constructor(
-    private readonly makeSurface: SurfaceFactory,
+    private makeSurface: SurfaceFactory,
     readonly needsSharedPixels = false,
     private readonly scheduleFrame: FrameScheduler = nextTask,
   ) {}
@@ -100,6 +100,24 @@ export class CompositingPresenter implements Presenter {
     if (!output) throw new RangeError(`virtio-gpu-web: scanout ${index} has no surface to capture`);
     await output.frame;
     return output.surface.read(cursorOf(output));
+  }
+
+  /**
+   * Draws on new surfaces (after the GPU device was lost): every scanout is
+   * uploaded again from the resources' pixels, with its cursor, and presented.
+   */
+  replaceSurfaces(makeSurface: SurfaceFactory): void {
+    this.makeSurface = makeSurface;
+    for (const [index, output] of this.outputs) {
+      const surface = output && makeSurface(index);
+      if (!output || !surface) continue;
+      output.surface = surface;
+      const source = output.source;
+      surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
+      if (source) this.upload(output, source.rect);
+      surface.setCursorImage(output.cursorImage);
+      void this.schedule(output);
+    }
   }
 
   destroy(): void {
