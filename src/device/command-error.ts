@@ -8,6 +8,11 @@ export class CommandError extends Error {
   }
 }
 
+/** Fails the current command (`if (!ok) fail(...)` builds no message closure on the hot path). */
+export function fail(code: ErrorResponseType, message: string): never {
+  throw new CommandError(code, message);
+}
+
 /** Fails the current command unless `condition` holds. */
 export function check(condition: boolean, code: ErrorResponseType, message: string | (() => string)): asserts condition {
   if (!condition) throw new CommandError(code, typeof message === 'string' ? message : message());

@@ -11,7 +11,7 @@ import * as W from '../protocol/structs.ts';
 import type { Capture, Presenter, Rect } from '../presenters/presenter.ts';
 import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
-import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
+import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
 import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
@@ -146,17 +146,18 @@ export class VirtioGpuDevice {
     const hdr = this.hdr;
     if (request.length < HEADER_SIZE) {
       W.CtrlHeader.read(new Uint8Array(HEADER_SIZE), 0, hdr);
-      return this.fail(new CommandError(ERR_UNSPEC, `request of ${request.length} bytes has no header`));
+      return this.answerError(new CommandError(ERR_UNSPEC, `request of ${request.length} bytes has no header`));
     }
     W.CtrlHeader.read(request, 0, hdr);
     this.response.begin();
     let pending: Promise<unknown> | void;
     try {
-      const fenced = (hdr.flags & HeaderFlag.FENCE) !== 0;
-      check(!fenced || this.inFlight < this.limits.maxPendingFences, ERR_OUT_OF_MEMORY, () => `${this.inFlight} fenced commands are already pending (limit ${this.limits.maxPendingFences})`);
+      if (hdr.flags & HeaderFlag.FENCE && this.inFlight >= this.limits.maxPendingFences) {
+        fail(ERR_OUT_OF_MEMORY, `${this.inFlight} fenced commands are already pending (limit ${this.limits.maxPendingFences})`);
+      }
       pending = this.dispatch(hdr.type, request);
     } catch (error) {
-      return this.fail(error);
+      return this.answerError(error);
     }
     const answer = this.response.finish(hdr, ResponseType.OK_NODATA);
     if (!pending || !(hdr.flags & HeaderFlag.FENCE)) return answer;
@@ -360,9 +361,7 @@ export class VirtioGpuDevice {
     const cmd = this.decode(W.ResourceFlush, request);
     const resource = this.resources.find(cmd.resourceId);
     const { r } = cmd;
-    if (resource.kind === '2d') {
-      check(fitsIn(r, resource), ERR_INVALID_PARAMETER, () => `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
-    }
+    if (resource.kind === '2d' && !fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     let presented: Promise<unknown> | undefined;
     let shown = false;
     for (const scanout of this.scanouts) {
@@ -373,7 +372,7 @@ export class VirtioGpuDevice {
       const done = this.flushScanout(scanout, damage);
       presented = presented ? Promise.all([presented, done]) : done;
     }
-    check(shown || resource.kind === '2d', ERR_INVALID_PARAMETER, () => `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
+    if (!shown && resource.kind === 'blob') fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
     return presented;
   }
 
@@ -383,9 +382,9 @@ export class VirtioGpuDevice {
     // A guest blob has no host copy to fill: flushes read its pages (QEMU answers OK too).
     if (resource.kind === 'blob') return;
     const backing = resource.backing;
-    check(backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
+    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
-    check(fitsIn(r, resource), ERR_INVALID_PARAMETER, () => `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+    if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     const { stride, pixels } = resource;
     // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
     if (r.x === 0 && r.width === resource.width) {
@@ -569,7 +568,7 @@ export class VirtioGpuDevice {
 
   /** Decodes `codec` from the request into a reusable object; a short request fails with ERR_UNSPEC. */
   private decode<T>(codec: StructCodec<T>, request: Uint8Array): T {
-    check(request.length >= codec.size, ERR_UNSPEC, () => `${commandName(this.hdr.type)} needs ${codec.size} bytes, got ${request.length}`);
+    if (request.length < codec.size) fail(ERR_UNSPEC, `${commandName(this.hdr.type)} needs ${codec.size} bytes, got ${request.length}`);
     let into = this.decoded.get(codec as StructCodec<unknown>) as T | undefined;
     if (into === undefined) {
       into = codec.zero();
@@ -578,7 +577,7 @@ export class VirtioGpuDevice {
     return codec.read(request, 0, into);
   }
 
-  private fail(error: unknown): Uint8Array {
+  private answerError(error: unknown): Uint8Array {
     const code = error instanceof CommandError ? error.code : ERR_UNSPEC;
     this.report(commandName(this.hdr.type), error, code);
     return this.response.headerOnly(this.hdr, code);

@@ -1,6 +1,6 @@
 import { formatInfo, type Format } from '../protocol/formats.ts';
 import type { Backing } from './backing.ts';
-import { check, CommandError, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_OUT_OF_MEMORY } from './command-error.ts';
+import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_OUT_OF_MEMORY } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
 
 interface ResourceBase {
@@ -57,7 +57,7 @@ export class ResourceTable {
   /** The resource `id`, or an ERR_INVALID_RESOURCE_ID failure. */
   find(id: number): Resource {
     const resource = this.byId.get(id);
-    check(resource !== undefined, ERR_INVALID_RESOURCE_ID, () => `no resource ${id}`);
+    if (resource === undefined) fail(ERR_INVALID_RESOURCE_ID, `no resource ${id}`);
     return resource;
   }
 

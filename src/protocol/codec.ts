@@ -59,9 +59,14 @@ export const u64big: Codec<bigint> = {
   read: (b, o) => {
     const hi = readU32(b, o + 4);
     const lo = readU32(b, o);
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    if (hi === 0) return lo === 0 ? 0n : BigInt(lo);
+    return (BigInt(hi) << 32n) | BigInt(lo);
   },
   write: (b, o, v) => {
+    if (v === 0n) {
+      b.fill(0, o, o + 8);
+      return;
+    }
     writeU32(b, o, Number(v & 0xffff_ffffn));
     writeU32(b, o + 4, Number((v >> 32n) & 0xffff_ffffn));
   },
@@ -126,7 +131,7 @@ export function struct<const F extends Fields>(fields: F): StructCodec<StructVal
     layout.push({ name, codec, offset: size, skip: codec.zero() === undefined });
     size += codec.size;
   }
-  const fieldsOf = (value: T): Record<string, unknown> => value as unknown as Record<string, unknown>;
+  const { read, write } = compile<T>(layout);
   const codec: StructCodec<T> = {
     size,
     offsets,
@@ -135,15 +140,8 @@ export function struct<const F extends Fields>(fields: F): StructCodec<StructVal
       for (const f of layout) if (!f.skip) out[f.name] = f.codec.zero();
       return out as T;
     },
-    read(b, o, into) {
-      const out = fieldsOf(into);
-      for (const f of layout) if (!f.skip) out[f.name] = f.codec.read(b, o + f.offset, out[f.name]);
-      return into;
-    },
-    write(b, o, value) {
-      const v = fieldsOf(value);
-      for (const f of layout) f.codec.write(b, o + f.offset, f.skip ? undefined : v[f.name]);
-    },
+    read,
+    write,
     decode(b, o = 0) {
       return codec.read(b, o, codec.zero());
     },
@@ -154,4 +152,38 @@ export function struct<const F extends Fields>(fields: F): StructCodec<StructVal
     },
   };
   return codec;
+}
+
+type Layout = { name: string; codec: Codec<unknown>; offset: number; skip: boolean }[];
+type Reader<T> = (b: Uint8Array, o: number, into: T) => T;
+type Writer<T> = (b: Uint8Array, o: number, value: T) => void;
+
+/**
+ * A struct's reader and writer. Generated once per struct with constant
+ * property names, which keeps V8's property access monomorphic on the
+ * per-command path; where a page's CSP forbids code generation, the same
+ * work is done by a loop over the layout.
+ */
+function compile<T>(layout: Layout): { read: Reader<T>; write: Writer<T> } {
+  const fields = layout.map((f) => f.codec);
+  const key = (name: string) => JSON.stringify(name);
+  const readBody = layout.filter((f) => !f.skip).map((f) => `into[${key(f.name)}] = c[${layout.indexOf(f)}].read(b, o + ${f.offset}, into[${key(f.name)}]);`);
+  const writeBody = layout.map((f, i) => `c[${i}].write(b, o + ${f.offset}, ${f.skip ? 'undefined' : `v[${key(f.name)}]`});`);
+  try {
+    const read = new Function('c', `return function read(b, o, into) { ${readBody.join(' ')} return into; }`)(fields) as Reader<T>;
+    const write = new Function('c', `return function write(b, o, v) { ${writeBody.join(' ')} }`)(fields) as Writer<T>;
+    return { read, write };
+  } catch {
+    return {
+      read: (b, o, into) => {
+        const out = into as Record<string, unknown>;
+        for (const f of layout) if (!f.skip) out[f.name] = f.codec.read(b, o + f.offset, out[f.name]);
+        return into;
+      },
+      write: (b, o, value) => {
+        const v = value as Record<string, unknown>;
+        for (const f of layout) f.codec.write(b, o + f.offset, f.skip ? undefined : v[f.name]);
+      },
+    };
+  }
 }
