@@ -11,7 +11,7 @@ import { createServer } from 'vite';
 import { chromiumArgs, chromiumPath } from '../e2e/chromium.ts';
 import { root } from '../scripts/setup.mjs';
 import { benchDeviceCore } from './device-core.ts';
-import type { BenchResult } from './results.ts';
+import { result, type BenchResult } from './results.ts';
 
 type Part = (ctx: { quick: boolean; browser: Browser; base: string; progress: (m: string) => void }) => Promise<BenchResult[]>;
 
@@ -31,6 +31,68 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
   return results;
 };
 
+/** The same guest and workloads on v86's own VGA display and on virtio-gpu-web (each backend), one fresh page each. */
+const guestSideBySide: Part = async ({ quick, browser, base, progress }) => {
+  const seconds = quick ? 2 : 5;
+  const run = async (display: 'vga' | 'virtio', backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d') => {
+    progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}`);
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    await page.goto(`${base}/bench/pages/guest.html`);
+    await page.waitForFunction(() => 'benchGuest' in window);
+    const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
+    await page.close();
+    return r;
+  };
+  const vga = await run('vga', 'auto');
+  const base0 = "v86's own VGA / Bochs VBE display, same guest and workload";
+  const results: BenchResult[] = [];
+  for (const backend of ['webgpu', 'webgl2', 'canvas2d'] as const) {
+    const ours = await run('virtio', backend);
+    results.push(
+      result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', base0, vga.fb.deliveredPerSecond, 'higher'),
+      result(`real guest, full-screen frames, virtio-gpu-web ${backend}: guest time per frame`, ours.fb.guestMsPerFrame, 'ms', base0, vga.fb.guestMsPerFrame, 'lower'),
+      result(`real guest, console scroll (seq 1 ${seconds >= 3 ? 3000 : 1000} on tty1), virtio-gpu-web ${backend}: guest time`, ours.console.guestSeconds, 's', base0, vga.console.guestSeconds, 'lower'),
+      result(`real guest, console scroll, virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.console.deliveredPerSecond, 'fps', base0, vga.console.deliveredPerSecond, 'higher'),
+      result(`page load to first guest frame, cold boot, virtio-gpu-web ${backend}`, ours.firstFrameMs / 1000, 's', "cold boot to v86's first VGA frame", vga.firstFrameMs / 1000, 'lower'),
+    );
+  }
+  return results;
+};
+
+/** Time to the first frame from a snapshot, against a cold boot, on the demo page and in Node. */
+const bootTimes: Part = async ({ browser, base, progress }) => {
+  progress('demo page: first frame after a cold boot, then after a reload that resumes the snapshot');
+  const page = await browser.newPage({ viewport: { width: 1100, height: 860 } });
+  await page.goto(`${base}/?cold`);
+  await page.waitForFunction(() => window.vgw?.snapshot === 'stored', null, { timeout: 180_000 });
+  const cold = await page.evaluate(() => window.vgw!.firstFrameMs!);
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.vgw?.firstFrameMs != null, null, { timeout: 60_000 });
+  const resumed = await page.evaluate(() => ({ ms: window.vgw!.firstFrameMs!, from: window.vgw!.startedFrom }));
+  await page.close();
+  if (resumed.from !== 'snapshot') throw new Error('the demo did not resume its snapshot');
+  progress('Node: guest shell after a cold boot, then from a snapshot');
+  const { GuestSession } = await import('../src/node/guest-session.ts');
+  const { ensureGuestImage } = await import('../guest/build-image.mjs');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'vgw-bench-')), 'snapshot.bin');
+  const image = ensureGuestImage();
+  const timed = async () => {
+    const t = performance.now();
+    const session = await GuestSession.boot({ image, scanouts: [{ width: 1024, height: 768 }], snapshot: file });
+    const ms = performance.now() - t;
+    await session.stop();
+    return ms;
+  };
+  const nodeCold = await timed();
+  const nodeSnapshot = await timed();
+  return [
+    result('Chromium demo: page load to first guest frame, from a snapshot', resumed.ms / 1000, 's', 'the same page after a cold boot', cold / 1000, 'lower'),
+    result('Node: guest shell reached, from a snapshot', nodeSnapshot / 1000, 's', 'the same guest after a cold boot', nodeCold / 1000, 'lower'),
+  ];
+};
+
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const progress = (m: string) => console.error(`[bench] ${m}`);
@@ -43,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
-    for (const part of [presenters]) results.push(...(await part({ quick, browser, base, progress })));
+    for (const part of [presenters, guestSideBySide, bootTimes]) results.push(...(await part({ quick, browser, base, progress })));
   } finally {
     await browser.close();
     await server.close();

@@ -14,6 +14,8 @@ const root = join(here, '..');
 const PACKAGES = ['linux-image-686:i386', 'busybox-static:i386', 'seabios'];
 /** Modules the guest loads; their dependencies are added. */
 const WANTED_MODULES = ['virtio_pci', 'virtio_gpu'];
+/** With `vgw.display=vga` the guest drives v86's own Bochs VBE display instead (the benchmark's baseline). */
+const VGA_MODULES = ['bochs'];
 
 function say(message) {
   console.log(`[guest] ${message}`);
@@ -57,10 +59,11 @@ export function ensureGuestImage() {
   for (const deb of debs) sh('dpkg-deb', ['-x', deb, tree], { maxBuffer: 1 << 26 });
   const kernelVersion = readdirSync(join(tree, 'lib/modules'))[0];
   say(`kernel ${kernelVersion}`);
-  const modules = moduleClosure(join(tree, 'lib/modules', kernelVersion));
-  say(`modules (load order): ${modules.map((m) => basename(m, '.ko')).join(' ')}`);
+  const modules = moduleClosure(join(tree, 'lib/modules', kernelVersion), WANTED_MODULES);
+  const vgaModules = moduleClosure(join(tree, 'lib/modules', kernelVersion), VGA_MODULES);
+  say(`modules (load order): ${modules.map((m) => basename(m, '.ko')).join(' ')}; for vga: ${vgaModules.map((m) => basename(m, '.ko')).join(' ')}`);
   const programs = buildPrograms(work, tree);
-  const cpio = buildInitramfs(tree, kernelVersion, modules, programs);
+  const cpio = buildInitramfs(tree, kernelVersion, modules, vgaModules, programs);
   mkdirSync(work + '/out', { recursive: true });
   copyFileSync(join(tree, 'boot', `vmlinuz-${kernelVersion}`), join(work, 'out/vmlinuz'));
   writeFileSync(join(work, 'out/initramfs.cpio'), cpio);
@@ -115,7 +118,7 @@ function download(work) {
 }
 
 /** The wanted modules and everything they depend on, in load order, as paths under the modules folder. */
-function moduleClosure(modulesDir) {
+function moduleClosure(modulesDir, wanted) {
   const byName = new Map();
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -133,7 +136,7 @@ function moduleClosure(modulesDir) {
     for (const dep of dependsOf(path)) visit(dep);
     order.push(path);
   };
-  WANTED_MODULES.forEach(visit);
+  wanted.forEach(visit);
   return order.map((p) => relative(modulesDir, p));
 }
 
@@ -168,7 +171,7 @@ function buildPrograms(work, tree) {
   });
 }
 
-function buildInitramfs(tree, kernelVersion, modules, programs) {
+function buildInitramfs(tree, kernelVersion, modules, vgaModules, programs) {
   const cpio = new CpioWriter();
   for (const dir of ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'root', 'lib', 'lib/modules']) cpio.dir(dir);
   cpio.charDevice('dev/console', 5, 1);
@@ -176,12 +179,13 @@ function buildInitramfs(tree, kernelVersion, modules, programs) {
   cpio.file('init', readFileSync(join(here, 'init.sh')), 0o755);
   for (const { name, data } of programs) cpio.file(`bin/${name}`, data, 0o755);
   const base = join(tree, 'lib/modules', kernelVersion);
-  for (const m of modules) {
+  for (const m of new Set([...modules, ...vgaModules])) {
     let dir = 'lib/modules';
     for (const part of dirname(m).split('/')) cpio.dir((dir = `${dir}/${part}`));
     cpio.file(`lib/modules/${m}`, readFileSync(join(base, m)), 0o644);
   }
   cpio.file('etc/modules.load', Buffer.from(modules.join('\n') + '\n'), 0o644);
+  cpio.file('etc/modules.vga', Buffer.from(vgaModules.join('\n') + '\n'), 0o644);
   return cpio.finish();
 }
 

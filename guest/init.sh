@@ -7,7 +7,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp
-for module in $(cat /etc/modules.load); do
+# vgw.display=vga on the kernel command line: drive v86's Bochs VBE display, not virtio-gpu.
+modules=/etc/modules.load
+grep -q 'vgw.display=vga' /proc/cmdline && modules=/etc/modules.vga
+for module in $(cat $modules); do
   insmod "/lib/modules/$module" || echo "vgw-init: insmod $module failed"
 done
 # The blinking cursor would overwrite pixels that tests check.

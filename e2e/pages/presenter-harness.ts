@@ -52,9 +52,9 @@ class Harness {
   }
 
   /**
-   * A fenced flush is answered once presented: only then may the guest write
-   * the resource again without the newer bytes reaching the display (the
-   * worker reads shared pixels when it presents, as QEMU's display does).
+   * A fenced flush is answered once the worker has taken the pixels: only
+   * then may the guest write the resource again without the newer bytes
+   * reaching the display (the worker reads shared pixels when it gets to the flush).
    */
   flush(id: number, r: W.Rect, fenced = false): Promise<number> {
     return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, fenced ? HeaderFlag.FENCE : 0), r, resourceId: id });

@@ -6,9 +6,8 @@
  * next visit resumes it (`?cold` boots from scratch).
  */
 import { V86 } from 'v86';
-import v86Wasm from 'v86/build/v86.wasm?url';
 import { createWorkerPresenter, type VirtioGpuDevice, type WorkerPresenter } from '../index.ts';
-import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
+import { guestV86Options } from './guest-image.ts';
 import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like } from '../vm/v86.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 
@@ -53,12 +52,6 @@ function show(text: string, error = false): void {
   status.classList.toggle('error', error);
 }
 
-async function fetchBytes(name: string): Promise<ArrayBuffer> {
-  const response = await fetch(`/guest-image/${name}`);
-  if (!response.ok) throw new Error(`guest image ${name}: HTTP ${response.status}`);
-  return response.arrayBuffer();
-}
-
 async function start(): Promise<void> {
   show('loading the guest image…');
   const { scanouts, cold } = pageOptions();
@@ -70,26 +63,11 @@ async function start(): Promise<void> {
   });
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
   const id = `${imageId}-${JSON.stringify(scanouts)}`;
-  const [bios, bzimage, initrd, saved] = await Promise.all([
-    fetchBytes('bios.bin'),
-    fetchBytes('vmlinuz'),
-    fetchBytes('initramfs.cpio'),
-    cold ? null : loadSnapshot(id).catch(() => null),
-  ]);
+  const [options, saved] = await Promise.all([guestV86Options(), cold ? null : loadSnapshot(id).catch(() => null)]);
   const presenter = await createWorkerPresenter({ canvases, onRecovery: (what) => show(`recovered: ${what}`) });
   const display = `display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''}`;
   show(saved ? `resuming the saved guest (${display})…` : `booting Linux (${display})…`);
-  const emulator = new V86({
-    wasm_path: v86Wasm,
-    memory_size: 128 << 20,
-    vga_memory_size: 2 << 20,
-    bios: { buffer: bios },
-    bzimage: { buffer: bzimage },
-    initrd: { buffer: initrd },
-    cmdline: GUEST_CMDLINE,
-    autostart: false,
-    disable_speaker: true,
-  });
+  const emulator = new V86(options);
   const state: DemoState = { emulator, presenter, device: null, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
   window.vgw = state;
   const firstFrame = (): void => {

@@ -140,7 +140,9 @@ export class VirtioGpuDevice {
   /**
    * Runs one control command. A synchronous result is a view of the device's
    * response buffer, valid until the next command; a fenced command whose
-   * work is still under way answers through a promise once it is done.
+   * work is still under way answers through a promise once it is done (for a
+   * flush: once the presenter has taken the pixels, so that the guest may
+   * reuse its buffer).
    */
   executeControl(request: Uint8Array): ControlResult {
     const hdr = this.hdr;

@@ -44,7 +44,10 @@ interface Output {
   cursorX: number;
   cursorY: number;
   cursorVisible: boolean;
+  /** The next present, which flushes arriving now join. */
   frame: Promise<void> | null;
+  /** The present under way: at most one per scanout, so a slow GPU is never handed a queue of frames. */
+  presenting: Promise<void>;
 }
 
 export class CompositingPresenter implements Presenter {
@@ -75,11 +78,13 @@ export class CompositingPresenter implements Presenter {
     void this.schedule(output);
   }
 
+  /** Takes the damaged pixels now (the guest may write them again once this resolves) and presents them soon. */
   flush(index: number, rect: Rect): Promise<void> {
     const output = this.output(index);
     if (!output?.source) return Promise.resolve();
     this.upload(output, rect);
-    return this.schedule(output);
+    void this.schedule(output);
+    return Promise.resolve();
   }
 
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void {
@@ -150,14 +155,14 @@ export class CompositingPresenter implements Presenter {
 
   /** The next present of `output`; calls arriving before it runs share it. */
   private schedule(output: Output): Promise<void> {
-    output.frame ??= new Promise<void>((resolve, reject) => {
-      this.scheduleFrame(() => {
-        output.frame = null;
-        Promise.resolve()
-          .then(() => output.surface.present(cursorOf(output)))
-          .then(resolve, reject);
-      });
-    });
+    output.frame ??= (async () => {
+      await output.presenting;
+      await new Promise<void>((resolve) => this.scheduleFrame(resolve));
+      output.frame = null;
+      const done = Promise.resolve().then(() => output.surface.present(cursorOf(output)));
+      output.presenting = done.catch(() => {});
+      await done;
+    })();
     return output.frame;
   }
 
@@ -165,7 +170,7 @@ export class CompositingPresenter implements Presenter {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null };
+      output = surface && { surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve() };
       this.outputs.set(index, output);
     }
     return output;

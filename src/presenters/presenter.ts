@@ -57,9 +57,11 @@ export interface Presenter {
   setScanout(index: number, source: ScanoutSource | null): void | Promise<void>;
   /**
    * `rect` of the scanout's resource (resource coordinates, inside the
-   * scanout's rect) changed. Resolves once presented. The pixels are read when
-   * the presenter gets to the flush, so a transfer that lands before then may
-   * show early; a guest that needs the order waits for its fenced flush.
+   * scanout's rect) changed. Resolves once the presenter has taken those
+   * pixels: from then on the guest may write them again without changing the
+   * frame; the present itself follows. A transfer that lands before the
+   * presenter gets to the flush may show early: a guest that needs the order
+   * waits for its fenced flush (Linux does).
    */
   flush(index: number, rect: Rect): Promise<void>;
   /** The cursor's image (null hides it) and its top-left position on the scanout. */

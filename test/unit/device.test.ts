@@ -218,7 +218,7 @@ describe('TRANSFER_TO_HOST_2D and RESOURCE_FLUSH', () => {
     expect(pixelAt(cap, 8, 8)).toEqual([0, 0, 0, 255]);
   });
 
-  it('answers a fenced flush only after the present it asked for', async () => {
+  it('answers a fenced flush only once the presenter has taken the pixels', async () => {
     const r = rig({ scanouts: [{ width: 16, height: 16 }] });
     await makeResource(r, { id: 1, width: 16, height: 16, addr: 0x1000, scanout: 0 });
     const result = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));

@@ -1,0 +1,120 @@
+/**
+ * The same guest and workloads on two displays in one browser: v86's own
+ * VGA / Bochs VBE screen (canvas 2D in a rAF loop on the page's thread, the
+ * display browser VMs offer today) and virtio-gpu-web (the GPU worker).
+ * "Frames delivered" counts animation frames in which new guest content
+ * reached the canvas, measured the same way for both.
+ */
+import { V86 } from 'v86';
+import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
+import { guestV86Options } from '../../src/demo/guest-image.ts';
+import { attachVirtioGpu, type V86Like } from '../../src/vm/v86.ts';
+
+export type Display = 'vga' | 'virtio';
+
+export interface GuestBench {
+  display: Display;
+  bootToShellMs: number;
+  firstFrameMs: number;
+  fb: { guestFrames: number; guestMsPerFrame: number; deliveredPerSecond: number };
+  console: { guestSeconds: number; deliveredPerSecond: number };
+}
+
+/** Counts animation frames in which something was drawn (`mark()` since the last frame). */
+function frameCounter(): { mark: () => void; count: () => number } {
+  let drawn = false;
+  let frames = 0;
+  const tick = () => {
+    if (drawn) frames++;
+    drawn = false;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  return { mark: () => (drawn = true), count: () => frames };
+}
+
+async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
+  const start = performance.now();
+  const screen = document.getElementById('screen') as HTMLElement;
+  const frames = frameCounter();
+  let firstFrameMs = 0;
+  const drew = () => {
+    firstFrameMs ||= performance.now() - start;
+    frames.mark();
+  };
+  let emulator: V86;
+  let used = 'v86 canvas 2D';
+  if (display === 'vga') {
+    // v86's screen adapter wants a container holding a text-mode div and a canvas.
+    screen.innerHTML = '<div style="white-space:pre;font:14px monospace;line-height:14px"></div><canvas></canvas>';
+    const canvas = screen.querySelector('canvas') as HTMLCanvasElement;
+    const put = CanvasRenderingContext2D.prototype.putImageData;
+    CanvasRenderingContext2D.prototype.putImageData = function (this: CanvasRenderingContext2D, ...args: Parameters<typeof put>) {
+      if (this.canvas === canvas) drew();
+      return put.apply(this, args);
+    } as typeof put;
+    emulator = new V86({ ...(await guestV86Options('vgw.display=vga')), screen_container: screen });
+    emulator.add_listener('emulator-loaded', () => emulator.run());
+  } else {
+    const canvas = document.createElement('canvas');
+    screen.append(canvas);
+    const presenter = await createWorkerPresenter({ canvases: [canvas], backend });
+    used = presenter.backend;
+    const flush = presenter.flush.bind(presenter);
+    presenter.flush = (index, rect) => flush(index, rect).then(drew);
+    emulator = new V86(await guestV86Options());
+    emulator.add_listener('emulator-loaded', () => {
+      attachVirtioGpu(emulator as unknown as V86Like, { scanouts: [{ width: 1024, height: 768 }], presenter });
+      emulator.run();
+    });
+  }
+  let serial = '';
+  emulator.add_listener('serial0-output-byte', (b: number) => (serial += String.fromCharCode(b)));
+  const until = (done: () => boolean, what: string, ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      const limit = performance.now() + ms;
+      const check = () => (done() ? resolve() : performance.now() > limit ? reject(new Error(`timed out waiting for ${what}: ${serial.slice(-300)}`)) : setTimeout(check, 20));
+      check();
+    });
+  await until(() => serial.includes('vgw-init: ready') && /guest# (\x1b\[6n)?$/.test(serial), 'the guest shell', 180_000);
+  const bootToShellMs = performance.now() - start;
+  let runs = 0;
+  const run = async (command: string) => {
+    const marker = `__bench_${++runs}__`;
+    const from = serial.length;
+    emulator.serial0_send(`${command}; echo ${marker.slice(0, 8)}""${marker.slice(8)}\n`);
+    await until(() => serial.slice(from).split(marker).length > 1, command, 120_000);
+    return serial.slice(from, serial.indexOf(marker, from));
+  };
+  await run('echo 0 > /sys/class/graphics/fbcon/cursor_blink');
+
+  let before = frames.count(), t0 = performance.now();
+  const fbOut = await run(`vgw-fb-bench ${seconds}`);
+  const fbDelivered = (frames.count() - before) / ((performance.now() - t0) / 1000);
+  const fb = /frames=(\d+) seconds=[\d.]+ ms_per_frame=([\d.]+)/.exec(fbOut);
+  if (!fb) throw new Error(`vgw-fb-bench said: ${fbOut}`);
+
+  before = frames.count();
+  t0 = performance.now();
+  const lines = seconds >= 3 ? 3000 : 1000;
+  const consoleOut = await run(`time seq 1 ${lines} > /dev/tty1`);
+  const consoleDelivered = (frames.count() - before) / ((performance.now() - t0) / 1000);
+  const real = /real\s+(?:(\d+)m\s*)?([\d.]+)s/.exec(consoleOut);
+  if (!real) throw new Error(`time said: ${consoleOut}`);
+  emulator.stop();
+  return {
+    display,
+    backend: used,
+    bootToShellMs,
+    firstFrameMs,
+    fb: { guestFrames: Number(fb[1]), guestMsPerFrame: Number(fb[2]), deliveredPerSecond: fbDelivered },
+    console: { guestSeconds: Number(real[1] ?? 0) * 60 + Number(real[2]), deliveredPerSecond: consoleDelivered },
+  };
+}
+
+declare global {
+  interface Window {
+    benchGuest: typeof benchGuest;
+  }
+}
+window.benchGuest = benchGuest;
