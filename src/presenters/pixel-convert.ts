@@ -11,6 +11,12 @@ export interface PixelRegion {
   height: number;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function words(bytes: Uint8Array | Uint8ClampedArray): Uint32Array | null {
+  return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : null;
+}
+
 /**
  * Converts `src` into `dst` (RGBA8, `dstStride` bytes a row) at (dstX, dstY).
  * `opaque` forces alpha to 255, as a display shows it.
@@ -18,6 +24,12 @@ export interface PixelRegion {
 export function convertToRgba(src: PixelRegion, dst: Uint8Array | Uint8ClampedArray, dstStride: number, dstX: number, dstY: number, opaque: boolean): void {
   const info = formatInfo(src.format);
   if (!info) throw new RangeError(`unknown pixel format ${src.format}`);
+  const from = words(src.pixels);
+  const to = words(dst);
+  if (from && to && src.stride % 4 === 0 && dstStride % 4 === 0) {
+    convertWords(src, from, to, dstStride >> 2, dstX, dstY, info.swizzle, opaque);
+    return;
+  }
   const [r, g, b, a] = info.swizzle;
   const constantAlpha = opaque || a < 0;
   const { pixels, stride, width, height } = src;
@@ -30,6 +42,30 @@ export function convertToRgba(src: PixelRegion, dst: Uint8Array | Uint8ClampedAr
       dst[d + 1] = pixels[s + g] as number;
       dst[d + 2] = pixels[s + b] as number;
       dst[d + 3] = constantAlpha ? 255 : (pixels[s + a] as number);
+    }
+  }
+}
+
+/** The same conversion a 32-bit pixel at a time (little-endian hosts): one load and one store per pixel. */
+function convertWords(src: PixelRegion, from: Uint32Array, to: Uint32Array, dstPitch: number, dstX: number, dstY: number, swizzle: readonly number[], opaque: boolean): void {
+  const [r, g, b, a] = swizzle as [number, number, number, number];
+  const sr = r * 8, sg = g * 8, sb = b * 8, sa = a * 8;
+  const keepAlpha = !opaque && a >= 0;
+  const pitch = src.stride >> 2;
+  for (let row = 0; row < src.height; row++) {
+    let s = (src.y + row) * pitch + src.x;
+    let d = (dstY + row) * dstPitch + dstX;
+    const end = s + src.width;
+    if (keepAlpha) {
+      for (; s < end; s++, d++) {
+        const v = from[s] as number;
+        to[d] = ((v >>> sr) & 0xff) | (((v >>> sg) & 0xff) << 8) | (((v >>> sb) & 0xff) << 16) | (((v >>> sa) & 0xff) << 24);
+      }
+    } else {
+      for (; s < end; s++, d++) {
+        const v = from[s] as number;
+        to[d] = ((v >>> sr) & 0xff) | (((v >>> sg) & 0xff) << 8) | (((v >>> sb) & 0xff) << 16) | 0xff000000;
+      }
     }
   }
 }
