@@ -93,19 +93,25 @@ const bootTimes: Part = async ({ browser, base, progress }) => {
   ];
 };
 
+const PARTS = { presenters, guest: guestSideBySide, boot: bootTimes } as const;
+
+/** `--quick` for a short smoke run; `--only device,presenters,guest,boot` for some parts. */
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
+  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['device', ...Object.keys(PARTS)];
   const progress = (m: string) => console.error(`[bench] ${m}`);
   const results: BenchResult[] = [];
-  progress('device core in Node');
-  results.push(...benchDeviceCore(quick ? 0.3 : 2));
+  if (only.includes('device')) {
+    progress('device core in Node');
+    results.push(...benchDeviceCore(quick ? 0.3 : 2));
+  }
   const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
   await server.listen();
   const address = server.httpServer?.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
-    for (const part of [presenters, guestSideBySide, bootTimes]) results.push(...(await part({ quick, browser, base, progress })));
+    for (const [name, part] of Object.entries(PARTS)) if (only.includes(name)) results.push(...(await part({ quick, browser, base, progress })));
   } finally {
     await browser.close();
     await server.close();

@@ -50,6 +50,7 @@ const api = {
   flush: (index: number, rect: Rect) => active().flush(index, rect),
   setCursor: (index: number, image: CursorImage | null, x: number, y: number) => active().setCursor(index, image, x, y),
   moveCursor: (index: number, x: number, y: number, visible: boolean) => active().moveCursor(index, x, y, visible),
+  whenPresented: (index: number) => active().whenPresented(index),
   async capture(index: number): Promise<Capture> {
     const capture = await active().capture(index);
     return Comlink.transfer(capture, [capture.data.buffer as ArrayBuffer]);

@@ -32,14 +32,18 @@ async function ours(backend: BackendChoice, rect: typeof SCENARIOS[number]['rect
   const pixels = pattern();
   await presenter.createResource(1, { format: 2, width: WIDTH, height: HEIGHT, stride: WIDTH * 4, pixels });
   await presenter.setScanout(0, { resourceId: 1, rect: { x: 0, y: 0, width: WIDTH, height: HEIGHT } });
-  for (let i = 0; i < 3; i++) await presenter.flush(0, rect);
+  const show = async () => {
+    await presenter.flush(0, rect);
+    await presenter.whenPresented(0);
+  };
+  for (let i = 0; i < 3; i++) await show();
   const latencies: number[] = [];
   const start = performance.now();
   let now = start;
   while (now - start < seconds * 1000) {
     const at = (rect.y * WIDTH + rect.x) * 4;
     pixels[at] = (pixels[at] ?? 0) ^ 0xff;
-    await presenter.flush(0, rect);
+    await show();
     const t = performance.now();
     latencies.push(t - now);
     now = t;

@@ -100,6 +100,13 @@ export class CompositingPresenter implements Presenter {
     if (output) this.placeCursor(output, x, y, visible);
   }
 
+  /** Resolves once what was flushed so far is presented. */
+  async whenPresented(index: number): Promise<void> {
+    const output = this.output(index);
+    if (!output) return;
+    await (output.frame ?? output.presenting);
+  }
+
   async capture(index: number): Promise<Capture> {
     const output = this.output(index);
     if (!output) throw new RangeError(`virtio-gpu-web: scanout ${index} has no surface to capture`);

@@ -108,6 +108,11 @@ export class WorkerPresenter implements Presenter {
     return this.call((r) => r.flush(index, rect));
   }
 
+  /** Resolves once what was flushed so far is on the canvas (flush itself resolves when the pixels are taken). */
+  whenPresented(index: number): Promise<void> {
+    return this.call((r) => r.whenPresented(index));
+  }
+
   setCursor(index: number, image: CursorImage | null, x: number, y: number): Promise<void> {
     this.cursors.set(index, { image, x, y, visible: image !== null });
     return this.call((r) => r.setCursor(index, image, x, y));
