@@ -135,3 +135,8 @@ for (const backend of ['webgpu', 'webgl2', 'canvas2d'] as const) {
 test('auto picks WebGPU when it works', async ({ page }) => {
   expect(await open(page, 'auto')).toBe('webgpu');
 });
+
+test('a canvas already given to a worker is refused with a message that says so', async ({ page }) => {
+  await open(page, 'canvas2d');
+  expect(await page.evaluate(() => window.harness.reuseCanvas())).toMatch(/canvases\[0\] cannot be transferred to the GPU worker \(it already has a context or was transferred before\)/);
+});

@@ -23,6 +23,16 @@ class Harness {
     return { backend: this.presenter.backend, notes: this.presenter.notes };
   }
 
+  /** A second presenter on the canvas the first one took: the error it gives. */
+  async reuseCanvas(): Promise<string> {
+    try {
+      await createWorkerPresenter({ canvases: [document.getElementById('screen') as HTMLCanvasElement] });
+      return 'no error';
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
   writePattern(addr: number, width: number, height: number, seed: number): void {
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.ram.set(patternBytes(x, y, seed), addr + (y * width + x) * 4);
   }

@@ -85,3 +85,24 @@ describe('a guest resumed from a snapshot', () => {
     }
   });
 });
+
+describe('without guest blobs (VIRTIO_GPU_F_RESOURCE_BLOB off)', () => {
+  it('Linux uses 2D resources with backing, and the scanout shows exactly the same pixels', async () => {
+    const plain = await GuestSession.boot({ image: ensureGuestImage(), scanouts: [{ width: WIDTH, height: HEIGHT }], features: { resourceBlob: false }, bootTimeout: 90 });
+    try {
+      expect((await plain.run('dmesg')).output).toMatch(/features: -virgl \+edid -resource_blob/);
+      await plain.run(fbPatternCommand(WIDTH, 480));
+      let capture = await plain.device.captureScanout(0);
+      const px = (x: number, y: number) => Array.from(capture.data.subarray((y * WIDTH + x) * 4, (y * WIDTH + x) * 4 + 4));
+      for (let tries = 0; tries < 50 && px(1, 495).join() !== fbExpected(1).join(); tries++) {
+        await plain.run('true');
+        capture = await plain.device.captureScanout(0);
+      }
+      for (let x = 0; x < WIDTH; x += 37) for (const y of [480, 487, 495]) expect(px(x, y), `(${x},${y})`).toEqual(fbExpected(x));
+      expect(await plain.driverProblems()).toEqual([]);
+      expect(plain.deviceLog).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
+  });
+});

@@ -46,3 +46,22 @@ describe('the pending-fence limit', () => {
     expect(fencedFlush()).toBeInstanceOf(Promise);
   });
 });
+
+describe('the worker presenter refuses what cannot work, at once', () => {
+  it('explains the headers a page needs when it is not cross-origin isolated', async () => {
+    const { createWorkerPresenter } = await import('../../src/presenters/worker-presenter.ts');
+    const global = globalThis as { crossOriginIsolated?: boolean };
+    const before = global.crossOriginIsolated;
+    global.crossOriginIsolated = false;
+    try {
+      await expect(createWorkerPresenter({ canvases: [] })).rejects.toThrow(/Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    } finally {
+      global.crossOriginIsolated = before;
+    }
+  });
+
+  it('asks for one canvas per scanout', async () => {
+    const { createWorkerPresenter } = await import('../../src/presenters/worker-presenter.ts');
+    await expect(createWorkerPresenter({ canvases: [] })).rejects.toThrow(/needs \{ canvases: \[one canvas per scanout\] \}/);
+  });
+});
