@@ -7,17 +7,14 @@ import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { drmPattern } from '../guest/drm-pattern.ts';
 import { cursorMismatches, patternMismatches } from '../guest/drm-test-checks.ts';
-import { serialRun } from './serial.ts';
+import { bootDemo, serialRun } from './demo-page.ts';
 
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
 
 test.beforeAll(async ({ browser }, info) => {
-  info.setTimeout(150_000);
-  page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
-  await page.goto('/?scanouts=2&size=640x480&cold');
-  await page.waitForFunction(() => window.vgw?.shellReady, null, { timeout: 140_000 });
+  page = await bootDemo(browser, info, '/?scanouts=2&size=640x480&cold', { width: 1400, height: 700 });
 });
 
 test.afterAll(async () => {

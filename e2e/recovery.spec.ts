@@ -6,7 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { fbExpected, fbPatternCommand } from '../guest/fb-pattern.ts';
-import { serialRun } from './serial.ts';
+import { bootDemo, serialRun } from './demo-page.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,10 +17,7 @@ const EXPECTED = ROWS.map(() => COLUMNS.map((x) => fbExpected(x)));
 let page: Page;
 
 test.beforeAll(async ({ browser }, info) => {
-  info.setTimeout(150_000);
-  page = await browser.newPage({ viewport: { width: 900, height: 700 } });
-  await page.goto('/?cold&size=640x480');
-  await page.waitForFunction(() => window.vgw?.shellReady, null, { timeout: 140_000 });
+  page = await bootDemo(browser, info, '/?cold&size=640x480', { width: 900, height: 700 });
   expect(await page.evaluate(() => window.vgw!.presenter.backend)).toBe('webgpu');
   await serialRun(page, `echo 0 > /sys/class/graphics/fbcon/cursor_blink; clear > /dev/tty1; ${fbPatternCommand(WIDTH, FIRST_ROW)}`);
   await expect.poll(patternRows, { timeout: 20_000 }).toEqual(EXPECTED);

@@ -25,3 +25,7 @@ export function createVirtioGpu(options: DeviceOptions): VirtioGpuDevice {
 }
 export { createWorkerPresenter, type WorkerPresenter, type WorkerPresenterOptions } from './presenters/worker-presenter.ts';
 export type { Backend, BackendChoice } from './presenters/backends.ts';
+export { attachVirtioGpu, saveVirtioGpuState, restoreVirtioGpuState, type AttachOptions, type V86Like, type V86VirtioGpuState } from './vm/v86.ts';
+export { VirtioPciTransport, type VirtioFunction, type TransportState, type InterruptLine } from './virtio/pci-transport.ts';
+export { VirtioGpuFunction } from './virtio/gpu-function.ts';
+export type { DeviceState } from './device/device.ts';

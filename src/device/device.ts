@@ -15,7 +15,7 @@ import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_
 import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
-import { ResourceTable, type BlobResource, type Resource } from './resources.ts';
+import { ResourceTable, type BlobResource, type Resource, type Resource2d } from './resources.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { Scanout, validateScanoutConfig, validateScanoutConfigs, type BlobLayout, type CursorState, type ScanoutConfig } from './scanouts.ts';
 
@@ -325,29 +325,19 @@ export class VirtioGpuDevice {
 
   private setScanout(request: Uint8Array): void {
     const cmd = this.decode(W.SetScanout, request);
-    const scanout = this.scanoutAt(cmd.scanoutId, ERR_INVALID_SCANOUT_ID);
-    if (cmd.resourceId === 0) {
-      if (scanout.enabled) this.disableScanout(scanout);
-      return;
-    }
-    const resource = this.resources.find(cmd.resourceId);
-    check(resource.kind === '2d', ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is a blob: use SET_SCANOUT_BLOB`);
-    check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
+    const target = this.scanoutTarget(cmd.scanoutId, cmd.resourceId, '2d');
+    if (!target) return;
+    const resource = target.resource as Resource2d;
     this.checkScanoutRect(cmd.r, resource);
-    this.showResource(scanout, resource, cmd.r);
+    this.showResource(target.scanout, resource, cmd.r);
   }
 
   private setScanoutBlob(request: Uint8Array): void {
     check(this.offers(Feature.RESOURCE_BLOB), ERR_INVALID_PARAMETER, 'blob resources are not offered (VIRTIO_GPU_F_RESOURCE_BLOB is off)');
     const cmd = this.decode(W.SetScanoutBlob, request);
-    const scanout = this.scanoutAt(cmd.scanoutId, ERR_INVALID_SCANOUT_ID);
-    if (cmd.resourceId === 0) {
-      if (scanout.enabled) this.disableScanout(scanout);
-      return;
-    }
-    const resource = this.resources.find(cmd.resourceId);
-    check(resource.kind === 'blob', ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a blob: use SET_SCANOUT`);
-    check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
+    const target = this.scanoutTarget(cmd.scanoutId, cmd.resourceId, 'blob');
+    if (!target) return;
+    const resource = target.resource as BlobResource;
     const info = formatInfo(cmd.format);
     check(info !== undefined, ERR_INVALID_PARAMETER, () => `unsupported format ${cmd.format}`);
     const { r, width, height } = cmd;
@@ -356,7 +346,23 @@ export class VirtioGpuDevice {
     this.checkScanoutRect(r, { width, height });
     const offset = (cmd.offsets[0] as number) + r.y * stride + r.x * info.bytesPerPixel;
     check(offset + stride * (r.height - 1) + r.width * info.bytesPerPixel <= resource.size, ERR_INVALID_PARAMETER, () => `scanout rect ${rectText(r)} at offset ${offset} with stride ${stride} runs past blob ${resource.id} (${resource.size} bytes)`);
-    this.showBlob(scanout, resource, r, { format: cmd.format as Format, offset, stride });
+    this.showBlob(target.scanout, resource, r, { format: cmd.format as Format, offset, stride });
+  }
+
+  /**
+   * The scanout and resource of SET_SCANOUT(_BLOB), checked as QEMU does;
+   * null when resource 0 disabled the scanout.
+   */
+  private scanoutTarget(scanoutId: number, resourceId: number, kind: Resource['kind']): { scanout: Scanout; resource: Resource } | null {
+    const scanout = this.scanoutAt(scanoutId, ERR_INVALID_SCANOUT_ID);
+    if (resourceId === 0) {
+      if (scanout.enabled) this.disableScanout(scanout);
+      return null;
+    }
+    const resource = this.resources.find(resourceId);
+    check(resource.kind === kind, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is ${resource.kind === 'blob' ? 'a blob: use SET_SCANOUT_BLOB' : 'not a blob: use SET_SCANOUT'}`);
+    check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
+    return { scanout, resource };
   }
 
   private resourceFlush(request: Uint8Array): Promise<unknown> | void {

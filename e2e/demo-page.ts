@@ -1,6 +1,16 @@
-/** Runs a command at the demo guest's serial shell (echo on, as a person would see it) and returns its output. */
-import type { Page } from '@playwright/test';
+/** The demo page with its guest booted, and its serial shell, for the end-to-end tests that share one boot. */
+import type { Browser, Page, TestInfo } from '@playwright/test';
 
+/** Opens the demo at `path` and waits for the guest's shell (a cold boot takes 10-20 s here). */
+export async function bootDemo(browser: Browser, info: TestInfo, path: string, viewport = { width: 1100, height: 860 }): Promise<Page> {
+  info.setTimeout(150_000);
+  const page = await browser.newPage({ viewport });
+  await page.goto(path);
+  await page.waitForFunction(() => window.vgw?.shellReady, null, { timeout: 140_000 });
+  return page;
+}
+
+/** Runs a command at the demo guest's serial shell (echo on, as a person would see it) and returns its output. */
 let commands = 0;
 
 export async function serialRun(page: Page, command: string, timeout = 30_000): Promise<string> {
