@@ -19,6 +19,9 @@ const results = join(root, 'test-results');
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
+step('Type check (strict TypeScript, and the declarations the package ships)');
+const typesOk = run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) && run('npx', ['tsc', '-p', 'tsconfig.build.json', '--noEmit']);
+
 step('Unit tests (vitest)');
 const unitOk = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'unit.json')}`]);
 
@@ -46,6 +49,7 @@ const vitestCounts = (r) => ({ passed: r.numPassedTests, failed: r.numFailedTest
 const unit = tally('unit', unitOk, 'unit.json', vitestCounts);
 const guest = tally('guest', guestOk, 'guest.json', vitestCounts);
 const e2e = tally('browser', e2eOk, 'e2e.json', (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky }));
-const failed = unit.failed + guest.failed + e2e.failed;
+if (!typesOk) console.log('types: the type check failed (see its output above)');
+const failed = unit.failed + guest.failed + e2e.failed + (typesOk ? 0 : 1);
 console.log(`${unit.passed + guest.passed + e2e.passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
