@@ -80,7 +80,6 @@ async function benchPresenter(backend: 'webgpu' | 'webgl2' | 'canvas2d', scenari
   ];
 }
 
-export const SCENARIO_COUNT = SCENARIOS.length;
 
 declare global {
   interface Window {
