@@ -22,10 +22,6 @@ export class Backing {
     this.totalBytes = at;
   }
 
-  get entryCount(): number {
-    return this.addrs.length;
-  }
-
   /** Copies of the scatter list, for snapshots. */
   entries(): { addrs: Float64Array; lengths: Uint32Array } {
     return { addrs: this.addrs.slice(), lengths: this.lengths.slice() };

@@ -188,15 +188,6 @@ export class VirtioPciTransport {
     if (state.isr) this.raise(state.isr);
   }
 
-  /** Current device status byte, for tests and diagnostics. */
-  get deviceStatus(): number {
-    return this.status;
-  }
-
-  get negotiatedFeatures(): bigint {
-    return this.driverFeatures;
-  }
-
   private readCommon(offset: number, size: number): number {
     const q = this.queues[this.queueSelect];
     const u32 = (v: bigint) => Number(v & 0xffff_ffffn);

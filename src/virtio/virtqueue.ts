@@ -49,7 +49,6 @@ export class DescriptorChain {
   readonly writeAddrs: number[] = [];
   readonly writeLens: number[] = [];
   readableBytes = 0;
-  writableBytes = 0;
   constructor(readonly head: number) {}
 }
 
@@ -196,7 +195,6 @@ export class SplitVirtqueue {
     if (writable) {
       chain.writeAddrs.push(addr);
       chain.writeLens.push(len);
-      chain.writableBytes += len;
       return;
     }
     if (chain.writeAddrs.length > 0) throw new ChainError(chain.head, 'readable descriptor after a writable one');
