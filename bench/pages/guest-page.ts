@@ -58,10 +58,8 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
   } else {
     const canvas = document.createElement('canvas');
     screen.append(canvas);
-    const presenter = await createWorkerPresenter({ canvases: [canvas], backend });
+    const presenter = await createWorkerPresenter({ canvases: [canvas], backend, onFlush: drew });
     used = presenter.backend;
-    const flush = presenter.flush.bind(presenter);
-    presenter.flush = (index, rect) => flush(index, rect).then(drew);
     emulator = new V86(await guestV86Options());
     emulator.add_listener('emulator-loaded', () => {
       attachVirtioGpu(emulator as unknown as V86Like, { scanouts: [{ width: 1024, height: 768 }], presenter });

@@ -64,7 +64,7 @@ async function start(): Promise<void> {
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
   const id = `${imageId}-${JSON.stringify(scanouts)}`;
   const [options, saved] = await Promise.all([guestV86Options(), cold ? null : loadSnapshot(id).catch(() => null)]);
-  const presenter = await createWorkerPresenter({ canvases, onRecovery: (what) => show(`recovered: ${what}`) });
+  const presenter = await createWorkerPresenter({ canvases, onFlush: () => firstFrame(), onRecovery: (what) => show(`recovered: ${what}`) });
   const display = `display: ${presenter.backend}${presenter.notes.length ? `; ${presenter.notes.join('; ')}` : ''}`;
   show(saved ? `resuming the saved guest (${display})…` : `booting Linux (${display})…`);
   const emulator = new V86(options);
@@ -85,8 +85,6 @@ async function start(): Promise<void> {
       void keepSnapshot(state, id);
     }
   });
-  const flush = presenter.flush.bind(presenter);
-  presenter.flush = (index, rect) => flush(index, rect).then(firstFrame);
   emulator.add_listener('emulator-loaded', () => {
     void (async () => {
       const device = attachVirtioGpu(emulator as unknown as V86Like, { scanouts, presenter });

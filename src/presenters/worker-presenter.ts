@@ -22,6 +22,8 @@ export interface WorkerPresenterOptions {
   /** How often the worker's liveness is checked, and how long an answer may take. Default 1000 / 3000 ms. */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Told after each flush the worker has taken (to notice the first frame, or count frames). */
+  onFlush?: (index: number) => void;
   /** Told about each recovery (a new worker, or a new GPU device inside the worker). */
   onRecovery?: (what: string) => void;
 }
@@ -104,8 +106,9 @@ export class WorkerPresenter implements Presenter {
     return this.call((r) => r.setScanout(index, source));
   }
 
-  flush(index: number, rect: Rect): Promise<void> {
-    return this.call((r) => r.flush(index, rect));
+  async flush(index: number, rect: Rect): Promise<void> {
+    await this.call((r) => r.flush(index, rect));
+    this.options.onFlush?.(index);
   }
 
   /** Resolves once what was flushed so far is on the canvas (flush itself resolves when the pixels are taken). */
