@@ -13,6 +13,8 @@ export class VirtioGpuFunction implements VirtioFunction {
   readonly deviceId = VIRTIO_ID_GPU;
   readonly pciClass = PCI_CLASS_DISPLAY_OTHER;
   readonly queueCount = 2;
+  /** Requests served from both queues since the device was made. */
+  commandsServed = 0;
   private queues: readonly (SplitVirtqueue | null)[] = [];
   private events: QueueEvents | null = null;
   private readonly config = new Uint8Array(DeviceConfigLayout.size);
@@ -46,8 +48,7 @@ export class VirtioGpuFunction implements VirtioFunction {
   notify(index: number): void {
     const queue = this.queues[index];
     if (!queue || !this.events) return;
-    if (index === CONTROL_QUEUE) serveControlQueue(queue, this.device, this.events);
-    else serveCursorQueue(queue, this.device, this.events);
+    this.commandsServed += index === CONTROL_QUEUE ? serveControlQueue(queue, this.device, this.events) : serveCursorQueue(queue, this.device, this.events);
   }
 
   reset(): void {

@@ -18,8 +18,10 @@ export interface QueueEvents {
 
 type Handler = (queue: SplitVirtqueue, chain: DescriptorChain) => number | Promise<number>;
 
-function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): void {
+/** Serves every available chain; returns how many requests reached the device. */
+function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): number {
   let interrupt = false;
+  let served = 0;
   for (;;) {
     let chain: DescriptorChain | null;
     try {
@@ -35,6 +37,7 @@ function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): voi
       break;
     }
     if (!chain) break;
+    served++;
     const written = handle(queue, chain);
     if (typeof written === 'number') {
       interrupt = queue.pushUsed(chain.head, written) || interrupt;
@@ -46,6 +49,7 @@ function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): voi
     }
   }
   if (interrupt) events.interrupt();
+  return served;
 }
 
 const control = (device: VirtioGpuDevice): Handler => (queue, chain) => {
@@ -58,11 +62,11 @@ const cursor = (device: VirtioGpuDevice): Handler => (queue, chain) => {
   return 0;
 };
 
-/** Serves every chain the driver has made available on the control queue. */
-export function serveControlQueue(queue: SplitVirtqueue, device: VirtioGpuDevice, events: QueueEvents): void {
-  drain(queue, control(device), events);
+/** Serves every chain the driver has made available on the control queue; returns how many were served. */
+export function serveControlQueue(queue: SplitVirtqueue, device: VirtioGpuDevice, events: QueueEvents): number {
+  return drain(queue, control(device), events);
 }
 
-export function serveCursorQueue(queue: SplitVirtqueue, device: VirtioGpuDevice, events: QueueEvents): void {
-  drain(queue, cursor(device), events);
+export function serveCursorQueue(queue: SplitVirtqueue, device: VirtioGpuDevice, events: QueueEvents): number {
+  return drain(queue, cursor(device), events);
 }

@@ -7,6 +7,7 @@
  */
 import { VirtioGpuDevice, type DeviceOptions, type DeviceState } from '../device/device.ts';
 import { guestMemoryFromAccessors } from '../memory/guest-memory.ts';
+import { emptyTraffic, meterMemory, type Traffic } from '../memory/metered-memory.ts';
 import { VirtioGpuFunction } from '../virtio/gpu-function.ts';
 import { BarLayout, VirtioPciTransport, type TransportState } from '../virtio/pci-transport.ts';
 
@@ -44,7 +45,19 @@ export interface AttachOptions extends Omit<DeviceOptions, 'memory'> {
   ioPort?: number;
 }
 
-const transports = new WeakMap<VirtioGpuDevice, VirtioPciTransport>();
+interface Attached {
+  transport: VirtioPciTransport;
+  fn: VirtioGpuFunction;
+  traffic: Traffic;
+}
+
+const attached = new WeakMap<VirtioGpuDevice, Attached>();
+
+function attachment(device: VirtioGpuDevice, caller: string): Attached {
+  const found = attached.get(device);
+  if (!found) throw new Error(`virtio-gpu-web: ${caller} takes a device from attachVirtioGpu`);
+  return found;
+}
 
 /** What a v86 snapshot lacks about the device: save it beside `emulator.save_state()`. */
 export interface V86VirtioGpuState {
@@ -53,15 +66,13 @@ export interface V86VirtioGpuState {
 }
 
 export function saveVirtioGpuState(device: VirtioGpuDevice): V86VirtioGpuState {
-  const transport = transports.get(device);
-  if (!transport) throw new Error('virtio-gpu-web: saveVirtioGpuState takes a device from attachVirtioGpu');
+  const { transport } = attachment(device, 'saveVirtioGpuState');
   return { transport: transport.saveState(), device: device.saveState() };
 }
 
 /** Call after `emulator.restore_state(...)`, before the emulator runs again. */
 export function restoreVirtioGpuState(device: VirtioGpuDevice, state: V86VirtioGpuState): void {
-  const transport = transports.get(device);
-  if (!transport) throw new Error('virtio-gpu-web: restoreVirtioGpuState takes a device from attachVirtioGpu');
+  const { transport } = attachment(device, 'restoreVirtioGpuState');
   transport.restoreState(state.transport);
   device.restoreState(state.device);
 }
@@ -75,11 +86,15 @@ export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): Virt
   if (ioPort % BarLayout.SIZE !== 0 || ioPort < 0x1000 || ioPort > 0xffff - BarLayout.SIZE) {
     throw new RangeError(`virtio-gpu-web: ioPort must be a multiple of ${BarLayout.SIZE} from 0x1000 to 0xff80`);
   }
-  const memory = guestMemoryFromAccessors({
-    size: cpu.memory_size[0] as number,
-    read: (addr, length) => cpu.read_blob(addr, length),
-    write: (addr, bytes) => cpu.write_blob(bytes, addr),
-  });
+  const traffic = emptyTraffic();
+  const memory = meterMemory(
+    guestMemoryFromAccessors({
+      size: cpu.memory_size[0] as number,
+      read: (addr, length) => cpu.read_blob(addr, length),
+      write: (addr, bytes) => cpu.write_blob(bytes, addr),
+    }),
+    traffic,
+  );
   const log = deviceOptions.log ?? ((m: string) => console.warn(m));
   const device = new VirtioGpuDevice({ ...deviceOptions, memory });
   const fn = new VirtioGpuFunction(device, log);
@@ -95,6 +110,13 @@ export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): Virt
     cpu.io.register_write(ioPort + offset, pciDevice, write(1), write(2), write(4));
   }
   pci.register_device(pciDevice);
-  transports.set(device, transport);
+  attached.set(device, { transport, fn, traffic });
   return device;
+}
+
+/** What the guest and a device from attachVirtioGpu have exchanged so far (counts only grow). */
+export function virtioGpuTraffic(device: VirtioGpuDevice): Readonly<Traffic> {
+  const { fn, traffic } = attachment(device, 'virtioGpuTraffic');
+  traffic.commands = fn.commandsServed;
+  return traffic;
 }

@@ -1,0 +1,165 @@
+/**
+ * One call puts a virtio-gpu display on a page for a v86 emulator: the
+ * canvases in a container, the GPU worker drawing them, the device on v86's
+ * PCI bus, and a handle with what an embedder wants next (screenshots, stats,
+ * the guest's serial output, teardown).
+ */
+import type { VirtioGpuDevice } from '../device/device.ts';
+import type { ScanoutConfig } from '../device/scanouts.ts';
+import type { BackendChoice } from '../presenters/backends.ts';
+import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worker-presenter.ts';
+import { attachVirtioGpu, virtioGpuTraffic, type AttachOptions, type V86Like } from '../vm/v86.ts';
+import { captureToBlob } from './screenshot.ts';
+import { SerialLog } from './serial-log.ts';
+import { StatsMeter, totalsOf, type GpuStats } from './stats.ts';
+
+/** The public face of a v86 emulator (`new V86({ ..., autostart: false })` from the `v86` package) that this call uses. */
+export interface V86Emulator {
+  add_listener(event: 'emulator-loaded', listener: () => void): void;
+  add_listener(event: 'serial0-output-byte', listener: (byte: number) => void): void;
+  remove_listener(event: 'emulator-loaded', listener: () => void): void;
+  remove_listener(event: 'serial0-output-byte', listener: (byte: number) => void): void;
+  is_running(): boolean;
+  run(): unknown;
+  serial0_send(text: string): void;
+}
+
+export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scanouts'> {
+  /** The displays: a count of 1024x768 ones, or each one's size. Default 1. */
+  scanouts?: number | readonly ScanoutConfig[];
+  /** Default 'auto': WebGPU, else WebGL2, else canvas 2D. */
+  backend?: BackendChoice;
+  /** Start the emulator once the device is on its bus. Default true; false leaves `emulator.run()` to you (to restore a snapshot first). */
+  start?: boolean;
+  /** Characters of serial output kept in `serial.text`. Default 1 MiB. */
+  serialLimit?: number;
+  /** Makes the GPU worker, when your bundler needs it built differently (it must run worker/gpu-worker.ts). */
+  createWorker?: () => Worker;
+  /** Told about each recovery of the GPU worker or the WebGPU device. */
+  onRecovery?: (what: string) => void;
+  /** Told after each frame the worker took, with its scanout. */
+  onFrame?: (scanout: number) => void;
+}
+
+export interface EmbeddedVirtioGpu {
+  readonly emulator: V86Emulator;
+  readonly device: VirtioGpuDevice;
+  readonly presenter: WorkerPresenter;
+  /** The scanout canvases now in the container, in scanout order (replaced ones after a worker restart). */
+  readonly canvases: readonly HTMLCanvasElement[];
+  /** The drawing backend chosen, and why better ones were passed over. */
+  readonly backend: WorkerPresenter['backend'];
+  readonly notes: readonly string[];
+  /** The guest's first serial port: what it wrote so far, and a way to type into it. */
+  readonly serial: { readonly text: string; send(text: string): void };
+  /** Totals since the start and rates over the last second. */
+  stats(): GpuStats;
+  /** Scanout `index` (default 0) exactly as shown, cursor included, as an image file (PNG unless `type` says otherwise). */
+  screenshot(index?: number, type?: string): Promise<Blob>;
+  /** Stops the GPU worker and removes the canvases; call before `emulator.destroy()`. */
+  destroy(): Promise<void>;
+}
+
+/** Where every live handle is listed, for test tools such as `virtio-gpu-web/playwright`. */
+export const INSTANCES_KEY = '__virtioGpuWeb';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __virtioGpuWeb: EmbeddedVirtioGpu[] | undefined;
+}
+
+const DEFAULT_SIZE = { width: 1024, height: 768 };
+
+function scanoutConfigs(scanouts: V86EmbedOptions['scanouts']): ScanoutConfig[] {
+  if (scanouts === undefined) return [DEFAULT_SIZE];
+  if (typeof scanouts === 'number') {
+    if (!Number.isInteger(scanouts) || scanouts < 1 || scanouts > 16) throw new RangeError('virtio-gpu-web: scanouts must be a count from 1 to 16, or a list of { width, height }');
+    return Array.from({ length: scanouts }, () => ({ ...DEFAULT_SIZE }));
+  }
+  return [...scanouts];
+}
+
+/** Resolves once v86 has built its machine (devices can join the PCI bus until it runs). */
+function whenLoaded(emulator: V86Emulator): Promise<void> {
+  if (emulator.is_running()) {
+    return Promise.reject(new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots'));
+  }
+  if ((emulator as V86Like).v86?.cpu?.devices?.pci) return Promise.resolve();
+  return new Promise((resolve) => {
+    const loaded = (): void => {
+      emulator.remove_listener('emulator-loaded', loaded);
+      resolve();
+    };
+    emulator.add_listener('emulator-loaded', loaded);
+  });
+}
+
+/**
+ * Attaches a virtio-gpu display to `emulator` (constructed with
+ * `autostart: false`) and shows its scanouts in `container`; starts the
+ * emulator unless `start: false`. Call it right after `new V86(...)`.
+ */
+export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTMLElement, options: V86EmbedOptions = {}): Promise<EmbeddedVirtioGpu> {
+  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, ...attachOptions } = options;
+  const loaded = whenLoaded(emulator);
+  const serial = new SerialLog(serialLimit);
+  const onSerial = (byte: number): void => serial.push(byte);
+  emulator.add_listener('serial0-output-byte', onSerial);
+  const scanouts = scanoutConfigs(wanted);
+  const canvases = scanouts.map((size, i) => {
+    const canvas = container.ownerDocument.createElement('canvas');
+    Object.assign(canvas, { width: size.width, height: size.height, tabIndex: 0, id: `${container.id || 'virtio-gpu'}-${i}`, title: `scanout ${i}` });
+    canvas.dataset.scanout = String(i);
+    container.append(canvas);
+    return canvas;
+  });
+  let frames = 0;
+  let presenter: WorkerPresenter;
+  try {
+    presenter = await createWorkerPresenter({
+      canvases,
+      ...(backend && { backend }),
+      ...(createWorker && { createWorker }),
+      ...(onRecovery && { onRecovery }),
+      onFlush: (index) => {
+        frames++;
+        onFrame?.(index);
+      },
+    });
+  } catch (error) {
+    for (const canvas of canvases) canvas.remove();
+    emulator.remove_listener('serial0-output-byte', onSerial);
+    throw error;
+  }
+  await loaded;
+  const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, scanouts, presenter });
+  const meter = new StatsMeter(() => totalsOf(frames, virtioGpuTraffic(device)));
+  const handle: EmbeddedVirtioGpu = {
+    emulator,
+    device,
+    presenter,
+    get canvases() {
+      return presenter.elements as HTMLCanvasElement[];
+    },
+    backend: presenter.backend,
+    notes: presenter.notes,
+    serial: {
+      get text() {
+        return serial.text;
+      },
+      send: (text) => emulator.serial0_send(text),
+    },
+    stats: () => meter.stats(),
+    screenshot: async (index = 0, type = 'image/png') => captureToBlob(await device.captureScanout(index), type),
+    async destroy() {
+      meter.stop();
+      emulator.remove_listener('serial0-output-byte', onSerial);
+      globalThis[INSTANCES_KEY] = globalThis[INSTANCES_KEY]?.filter((h) => h !== handle);
+      await presenter.destroy();
+      for (const canvas of presenter.elements as HTMLCanvasElement[]) canvas.remove();
+    },
+  };
+  globalThis[INSTANCES_KEY] = [...(globalThis[INSTANCES_KEY] ?? []), handle];
+  if (start) emulator.run();
+  return handle;
+}
