@@ -1,7 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from './e2e/chromium.ts';
-
-const port = Number(process.env.E2E_PORT ?? 5183);
+import { appPort, devPort } from './e2e/servers.ts';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,15 +11,25 @@ export default defineConfig({
   outputDir: 'test-results/e2e',
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: `http://127.0.0.1:${devPort}`,
     browserName: 'chromium',
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
   },
-  webServer: {
-    command: `npx vite --port ${port} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${port}/e2e/pages/presenter.html`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: 'ignore',
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${devPort} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${devPort}/e2e/pages/presenter.html`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+    {
+      // The offline app as `npm run build` makes it, served as a user would serve it.
+      command: `node scripts/build.mjs && npx vite preview --port ${appPort} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${appPort}/manifest.webmanifest`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: 'ignore',
+    },
+  ],
 });

@@ -1,17 +1,18 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 import { ensureGuestImage, recipeHash } from './guest/build-image.mjs';
 import { sourceHash } from './scripts/source-hash.mjs';
-
-/** SharedArrayBuffer (resource pixels shared with the GPU worker) needs a cross-origin isolated page. */
-export const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-} as const;
+import { CROSS_ORIGIN_ISOLATION_HEADERS, crossOriginIsolation, offlineApp } from './src/vite/index.ts';
 
 const GUEST_FILES = { 'vmlinuz': 'kernel', 'initramfs.cpio': 'initrd', 'bios.bin': 'bios' } as const;
 
-/** Serves the guest image built by guest/build-image.mjs at /guest-image/<file> (building it on first use). */
+/** Names the guest image and the code: a snapshot taken under another id is never resumed. */
+const imageId = (): string => JSON.stringify({ id: `${recipeHash()}-${sourceHash()}` });
+
+/**
+ * The guest image built by guest/build-image.mjs at /guest-image/<file>: served
+ * by the dev server, written into the build (building it on first use).
+ */
 function guestImage(): Plugin {
   return {
     name: 'virtio-gpu-web:guest-image',
@@ -19,24 +20,31 @@ function guestImage(): Plugin {
       server.middlewares.use('/guest-image', (req, res, next) => {
         const name = (req.url ?? '').replace(/^\//, '').split('?')[0] as keyof typeof GUEST_FILES | 'id';
         if (name === 'id') {
-          // Names the guest image and the code: a snapshot taken under another id is never resumed.
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...crossOriginIsolation });
-          res.end(JSON.stringify({ id: `${recipeHash()}-${sourceHash()}` }));
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
+          res.end(imageId());
           return;
         }
         if (!(name in GUEST_FILES)) return next();
         const path = ensureGuestImage()[GUEST_FILES[name]];
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(path).size, 'Cache-Control': 'no-cache', ...crossOriginIsolation });
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(path).size, 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
         createReadStream(path).pipe(res);
       });
+    },
+    generateBundle() {
+      const image = ensureGuestImage();
+      for (const [name, key] of Object.entries(GUEST_FILES)) this.emitFile({ type: 'asset', fileName: `guest-image/${name}`, source: readFileSync(image[key]) });
+      this.emitFile({ type: 'asset', fileName: 'guest-image/id', source: imageId() });
     },
   };
 }
 
 export default defineConfig({
-  plugins: [guestImage()],
-  server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  plugins: [
+    crossOriginIsolation(),
+    guestImage(),
+    offlineApp({ name: 'virtio-gpu-web: Linux on a virtio-gpu display', shortName: 'virtio-gpu-web', description: 'Linux boots in v86 in the page; its own virtio_gpu driver draws through a GPU worker.' }),
+  ],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['v86'] },
+  build: { outDir: 'dist/app', emptyOutDir: true, chunkSizeWarningLimit: 4096 },
 });

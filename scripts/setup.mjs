@@ -1,7 +1,7 @@
 // Installs what the demo and the tests need on a fresh Debian/Ubuntu machine, saying what it does.
 // Plain Node (no dependencies): it runs before `npm ci`.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,11 @@ export function ensureNpmPackages() {
   const stamp = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  // A linked node_modules (a git worktree sharing another checkout's) belongs to that checkout: npm ci would empty it for everyone.
+  if (existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink()) {
+    step('node_modules is a link to another checkout: not reinstalling it here (run npm ci there if packages are missing)');
+    return;
+  }
   step('Installing npm packages (npm ci)');
   if (!run('npm', ['ci', '--no-audit', '--no-fund'])) fail('npm ci failed: see the npm output above');
 }

@@ -29,3 +29,7 @@ export { attachVirtioGpu, saveVirtioGpuState, restoreVirtioGpuState, type Attach
 export { VirtioPciTransport, type VirtioFunction, type TransportState, type InterruptLine } from './virtio/pci-transport.ts';
 export { VirtioGpuFunction } from './virtio/gpu-function.ts';
 export type { DeviceState } from './device/device.ts';
+export { attachVirtioGpuToV86, type EmbeddedVirtioGpu, type V86EmbedOptions, type V86Emulator } from './embed/v86-embed.ts';
+export type { GpuStats } from './embed/stats.ts';
+export { virtioGpuTraffic } from './vm/v86.ts';
+export type { Traffic } from './memory/metered-memory.ts';

@@ -1,0 +1,19 @@
+// `npm run build`: the demo as an installable offline app in dist/app (guest
+// image, v86 and its wasm, the GPU worker, manifest, icons, service worker),
+// and the API reference in docs/API.md. Works from a fresh clone: installs the
+// npm packages and builds the guest image first.
+import { ensureGuestImage } from '../guest/build-image.mjs';
+import { ensureNpmPackages, fail, run, step } from './setup.mjs';
+
+ensureNpmPackages();
+step('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)');
+try {
+  ensureGuestImage();
+} catch (error) {
+  fail(`the guest image could not be built: ${error.message}`);
+}
+step('API reference (docs/API.md, from the types of the public exports)');
+if (!run('node', ['scripts/run-ts.mjs', 'scripts/api-docs.ts'])) fail('the API reference could not be generated');
+step('The offline app (vite build into dist/app)');
+if (!run('npx', ['vite', 'build'])) fail('vite build failed');
+step('Built: serve dist/app with `npx vite preview` (it sends the cross-origin isolation headers)');

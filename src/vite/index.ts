@@ -1,0 +1,120 @@
+/**
+ * Vite plugins for pages that embed virtio-gpu-web:
+ * `crossOriginIsolation()` sends the headers SharedArrayBuffer needs from the
+ * dev server and `vite preview`; `offlineApp(...)` makes the build an
+ * installable app that runs with the network off (manifest, icons, and a
+ * service worker precaching every file of the build).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Plugin, ResolvedConfig } from 'vite';
+import { appIconPng } from './app-icon.ts';
+import { serviceWorkerSource } from './service-worker.ts';
+
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated`, SharedArrayBuffer, Atomics.wait). */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
+/** Sends the cross-origin isolation headers with every answer of `vite` (dev) and `vite preview`. */
+export function crossOriginIsolation(): Plugin {
+  return {
+    name: 'virtio-gpu-web:cross-origin-isolation',
+    config: () => ({ server: { headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } }, preview: { headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } } }),
+  };
+}
+
+export interface OfflineAppOptions {
+  /** The app's name, as the install prompt and the launcher show it. */
+  name: string;
+  shortName?: string;
+  description?: string;
+  /** Default '#181c26'. */
+  themeColor?: string;
+  backgroundColor?: string;
+  /** Default 'standalone'. */
+  display?: 'fullscreen' | 'standalone' | 'minimal-ui' | 'browser';
+}
+
+const ICONS = [
+  { file: 'icons/icon-192.png', size: 192, maskable: false },
+  { file: 'icons/icon-512.png', size: 512, maskable: false },
+  { file: 'icons/icon-maskable-512.png', size: 512, maskable: true },
+] as const;
+const SERVICE_WORKER = 'sw.js';
+const MANIFEST = 'manifest.webmanifest';
+
+function publicFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (at: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else out.push(relative(dir, path).split('\\').join('/'));
+    }
+  };
+  try {
+    if (statSync(dir).isDirectory()) walk(dir);
+  } catch {
+    // No public folder: nothing to add.
+  }
+  return out;
+}
+
+/**
+ * Makes `vite build` an installable offline app: writes `manifest.webmanifest`
+ * and icons, links them from index.html, and adds a service worker that
+ * precaches every file the build writes (including what other plugins emit)
+ * and answers with the cross-origin isolation headers.
+ */
+export function offlineApp(options: OfflineAppOptions): Plugin {
+  let config: ResolvedConfig;
+  const theme = options.themeColor ?? '#181c26';
+  return {
+    name: 'virtio-gpu-web:offline-app',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(resolved) {
+      config = resolved;
+    },
+    transformIndexHtml: () => [
+      { tag: 'link', attrs: { rel: 'manifest', href: `${config.base}${MANIFEST}` }, injectTo: 'head' },
+      { tag: 'meta', attrs: { name: 'theme-color', content: theme }, injectTo: 'head' },
+      { tag: 'link', attrs: { rel: 'icon', href: `${config.base}${ICONS[0].file}`, type: 'image/png' }, injectTo: 'head' },
+      { tag: 'link', attrs: { rel: 'apple-touch-icon', href: `${config.base}${ICONS[0].file}` }, injectTo: 'head' },
+      {
+        tag: 'script',
+        attrs: { type: 'module' },
+        children: `if ('serviceWorker' in navigator) navigator.serviceWorker.register(${JSON.stringify(`${config.base}${SERVICE_WORKER}`)}, { scope: ${JSON.stringify(config.base)} });`,
+        injectTo: 'head',
+      },
+    ],
+    generateBundle(_output, bundle) {
+      for (const icon of ICONS) this.emitFile({ type: 'asset', fileName: icon.file, source: appIconPng(icon.size, icon.maskable) });
+      const manifest = {
+        name: options.name,
+        short_name: options.shortName ?? options.name,
+        ...(options.description && { description: options.description }),
+        start_url: config.base,
+        scope: config.base,
+        display: options.display ?? 'standalone',
+        theme_color: theme,
+        background_color: options.backgroundColor ?? theme,
+        icons: ICONS.map((icon) => ({ src: `${config.base}${icon.file}`, sizes: `${icon.size}x${icon.size}`, type: 'image/png', ...(icon.maskable && { purpose: 'maskable' }) })),
+      };
+      this.emitFile({ type: 'asset', fileName: MANIFEST, source: `${JSON.stringify(manifest, null, 2)}\n` });
+      const files = [...new Set([...Object.keys(bundle), ...ICONS.map((i) => i.file), MANIFEST, ...(config.publicDir ? publicFiles(config.publicDir) : [])])].filter((f) => f !== SERVICE_WORKER).sort();
+      const hash = createHash('sha256');
+      for (const file of files) {
+        const item = bundle[file];
+        hash.update(file);
+        if (item) hash.update(item.type === 'chunk' ? item.code : item.source);
+      }
+      const version = hash.digest('hex').slice(0, 16);
+      this.emitFile({ type: 'asset', fileName: SERVICE_WORKER, source: serviceWorkerSource({ version, files: files.map((f) => (f === 'index.html' ? '' : f)).concat('index.html'), headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } }) });
+    },
+  };
+}
