@@ -1,4 +1,4 @@
-/** Types text the way a person does on a US keyboard: Shift held for capitals and shifted symbols (v86 maps physical keys). */
+/** Types text the way a person does on a US keyboard: Shift held for capitals and shifted symbols (v86 maps physical keys, so Playwright's keyboard.type would drop the Shift). */
 import type { Page } from '@playwright/test';
 
 const SHIFTED: Record<string, string> = {
@@ -9,6 +9,7 @@ const SHIFTED: Record<string, string> = {
 export async function typeKeys(page: Page, text: string): Promise<void> {
   for (const ch of text) {
     if (ch === '\n') await page.keyboard.press('Enter');
+    else if (ch === '\t') await page.keyboard.press('Tab');
     else if (SHIFTED[ch]) await page.keyboard.press(`Shift+${SHIFTED[ch]}`);
     else if (ch >= 'A' && ch <= 'Z') await page.keyboard.press(`Shift+${ch.toLowerCase()}`);
     else await page.keyboard.press(ch === ' ' ? 'Space' : ch);

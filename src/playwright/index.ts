@@ -1,0 +1,84 @@
+/**
+ * `virtio-gpu-web/playwright`: Playwright fixtures for tests of what a guest
+ * shows. `guest` is a booted guest on a page (booted once per worker and
+ * shared by the tests it runs, as a server fixture would be), with its
+ * screens, serial console and keyboard:
+ *
+ *   import { test, expect } from 'virtio-gpu-web/playwright';
+ *   test.use({ guestURL: '/', guestReady: /login: $/ });
+ *   test('shows the prompt', async ({ guest }) => { ... });
+ */
+import { test as base, type Page } from '@playwright/test';
+import { Guest } from './guest.ts';
+
+export { expect } from '@playwright/test';
+export { Guest, GuestScreen, type RegionExpectation, type WaitForRegionOptions } from './guest.ts';
+export type { Pixels, Region } from './region.ts';
+export { typeKeys } from './keyboard.ts';
+
+export interface GuestOptions {
+  /** The page that boots the guest with `attachVirtioGpuToV86` (relative to `baseURL`). Default '/'. */
+  guestURL: string;
+  /** Serial output that means the guest is ready (a shell prompt, say); null waits for its first frame only. Default null. */
+  guestReady: string | RegExp | null;
+  /** Milliseconds the boot may take. Default 180 000. */
+  guestBootTimeout: number;
+  /** The page's viewport. Default 1100x860. */
+  guestViewport: { width: number; height: number };
+}
+
+export interface GuestTestFixtures {
+  /** The booted guest, bound to the running test (its attachments, its snapshots). */
+  guest: Guest;
+}
+
+export interface GuestWorkerFixtures extends GuestOptions {
+  /** The page the guest runs on, booted once per worker, and its uncaught errors. */
+  guestPage: { page: Page; errors: string[] };
+}
+
+async function bootGuest(page: Page, url: string, ready: GuestOptions['guestReady'], timeout: number, errors: string[]): Promise<void> {
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  const pattern = ready === null ? null : typeof ready === 'string' ? { source: ready.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' } : { source: ready.source, flags: ready.flags.replace('g', '') };
+  try {
+    await page.waitForFunction(
+      (p) => {
+        const handle = globalThis.__virtioGpuWeb?.[0];
+        if (!handle) return false;
+        return p === null ? handle.stats().frames > 0 : new RegExp(p.source, p.flags).test(handle.serial.text);
+      },
+      pattern,
+      { timeout, polling: 100 },
+    );
+  } catch (error) {
+    const state = await page
+      .evaluate(() => {
+        const handle = globalThis.__virtioGpuWeb?.[0];
+        return handle ? `frames drawn: ${handle.stats().frames}; serial output ends with:\n${handle.serial.text.slice(-800)}` : 'no virtio-gpu-web device on the page (did it call attachVirtioGpuToV86?)';
+      })
+      .catch(() => 'the page could not be read');
+    throw new Error(`the guest at ${url} was not ready within ${timeout} ms (waiting for ${ready === null ? 'its first frame' : `serial output ${String(ready)}`}). ${state}${errors.length ? `\npage errors: ${errors.join('; ')}` : ''}`, { cause: error });
+  }
+}
+
+export const test = base.extend<GuestTestFixtures, GuestWorkerFixtures>({
+  guestURL: ['/', { scope: 'worker', option: true }],
+  guestReady: [null, { scope: 'worker', option: true }],
+  guestBootTimeout: [180_000, { scope: 'worker', option: true }],
+  guestViewport: [{ width: 1100, height: 860 }, { scope: 'worker', option: true }],
+  guestPage: [
+    async ({ browser, guestURL, guestReady, guestBootTimeout, guestViewport }, use, workerInfo) => {
+      const baseURL = workerInfo.project.use.baseURL;
+      const page = await browser.newPage({ viewport: guestViewport, ...(baseURL && { baseURL }) });
+      const errors: string[] = [];
+      await bootGuest(page, guestURL, guestReady, guestBootTimeout, errors);
+      await use({ page, errors });
+      await page.close();
+    },
+    { scope: 'worker', timeout: 300_000 },
+  ],
+  guest: async ({ guestPage }, use, testInfo) => {
+    await use(new Guest(guestPage.page, testInfo, guestPage.errors));
+  },
+});
