@@ -129,7 +129,8 @@ export class GuestScreen {
       return;
     }
     const saved = await this.saveFailure(label, actual, want);
-    throw new Error(`Region "${label}" (${region.x},${region.y} ${region.width}x${region.height}) of scanout ${this.index} did not match ${describeExpectation(expected)} within ${timeout} ms: ${why}. Actual frame saved to ${saved}`);
+    const where = `${region.x},${region.y} ${region.width}x${region.height}`;
+    throw new Error(`Region ${region.name ? `"${region.name}" (${where})` : `(${where})`} of scanout ${this.index} did not match ${describeExpectation(expected)} within ${timeout} ms: ${why}. Actual frame saved to ${saved}`);
   }
 
   /** The region once two reads in a row agree (the guest stopped drawing there), or the last read at the deadline. */
@@ -232,7 +233,9 @@ export class Guest {
     await this.waitForSerial(done, { from, ...(options.timeout !== undefined && { timeout: options.timeout }) });
     const text = (await this.serial()).slice(from).replace(/\r/g, '');
     const output = text.slice(text.indexOf('\n') + 1, text.indexOf(done));
-    return output.slice(0, output.lastIndexOf('echo "__vgw_done_'));
+    const beforeEcho = output.slice(0, output.lastIndexOf('echo "__vgw_done_'));
+    // What precedes the echoed marker command on its line is the shell's prompt, not output.
+    return beforeEcho.slice(0, beforeEcho.lastIndexOf('\n') + 1);
   }
 
   /** Types on the guest's keyboard (through the page, focused on scanout 0's canvas), Shift held where a US keyboard needs it. */
