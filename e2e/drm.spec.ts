@@ -3,39 +3,31 @@
  * scanouts on two canvases drawn by the GPU worker: exact pattern pixels on
  * each, the cursor where the guest put it, and the guest's view of a resize.
  */
-import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { drmPattern } from '../guest/drm-pattern.ts';
 import { cursorMismatches, patternMismatches } from '../guest/drm-test-checks.ts';
-import { bootDemo, serialRun } from './demo-page.ts';
+import { expect, test, type Guest } from '../src/playwright/index.ts';
+import { GUEST_READY } from './guest-ready.ts';
 
+test.use({ guestURL: '/?scanouts=2&size=640x480&cold', guestViewport: { width: 1400, height: 700 }, guestReady: GUEST_READY });
 test.describe.configure({ mode: 'serial' });
 
-let page: Page;
-
-test.beforeAll(async ({ browser }, info) => {
-  page = await bootDemo(browser, info, '/?scanouts=2&size=640x480&cold', { width: 1400, height: 700 });
-});
-
-test.afterAll(async () => {
-  await page?.close();
-});
-
-const captures = () =>
+const captures = ({ page }: Guest) =>
   page.evaluate(async () => {
     const device = window.vgw!.device!;
     const all = await Promise.all([0, 1].map((i) => device.captureScanout(i)));
     return all.map((c) => ({ width: c.width, height: c.height, data: Array.from(c.data) }));
   });
 
-test('vgw-drm-test shows its patterns on both canvases, flipped, with the cursor where the guest moved it', async ({}, info) => {
+test('vgw-drm-test shows its patterns on both canvases, flipped, with the cursor where the guest moved it', async ({ guest }, info) => {
   test.setTimeout(60_000);
-  await serialRun(page, 'vgw-drm-test show > /tmp/drm.log 2>&1 &');
-  await expect.poll(() => serialRun(page, 'cat /tmp/drm.log'), { timeout: 30_000 }).toMatch(/^ready$/m);
-  const log = await serialRun(page, 'cat /tmp/drm.log');
+  const { page } = guest;
+  await guest.run('vgw-drm-test show > /tmp/drm.log 2>&1 &');
+  await expect.poll(() => guest.run('cat /tmp/drm.log'), { timeout: 30_000 }).toMatch(/^ready$/m);
+  const log = await guest.run('cat /tmp/drm.log');
   expect(log).toMatch(/output 0 flipped pattern 8\noutput 1 flipped pattern 9/);
   expect(log).toMatch(/blob res_handle=\d+ bo_handle=\d+ size=65536 mapped ok/);
-  const [first, second] = (await captures()).map((c) => ({ ...c, data: Uint8Array.from(c.data) }));
+  const [first, second] = (await captures(guest)).map((c) => ({ ...c, data: Uint8Array.from(c.data) }));
   expect([first!.width, first!.height, second!.width, second!.height]).toEqual([640, 480, 640, 480]);
   expect(patternMismatches(first!, 0)).toEqual([]);
   expect(patternMismatches(second!, 1)).toEqual([]);
@@ -51,18 +43,20 @@ test('vgw-drm-test shows its patterns on both canvases, flipped, with the cursor
   }
 });
 
-test('the guest sees a display resized from the page', async () => {
-  await serialRun(page, 'kill %1; wait');
+test('the guest sees a display resized from the page', async ({ guest }) => {
+  const { page } = guest;
+  await guest.run('kill %1; wait');
   await page.evaluate(() => window.vgw!.device!.configureScanout(1, { width: 800, height: 600 }));
-  await expect.poll(() => serialRun(page, 'vgw-drm-test info'), { timeout: 30_000 }).toMatch(/Virtual-2 connected modes=800x600,.* preferred=800x600/);
+  await expect.poll(() => guest.run('vgw-drm-test info'), { timeout: 30_000 }).toMatch(/Virtual-2 connected modes=800x600,.* preferred=800x600/);
 });
 
-test('"fit display to window" resizes scanout 0 to the window, and the guest sees it', async () => {
+test('"fit display to window" resizes scanout 0 to the window, and the guest sees it', async ({ guest }) => {
+  const { page } = guest;
   await page.setViewportSize({ width: 1000, height: 650 });
   await page.locator('#fit').check();
   const size = await page.evaluate(() => ({ width: window.vgw!.device!.scanouts[0]!.width, height: window.vgw!.device!.scanouts[0]!.height }));
   expect(size.width).toBeGreaterThan(900);
   expect(size.width).toBeLessThanOrEqual(1000);
   expect(size.height).toBeLessThan(650);
-  await expect.poll(() => serialRun(page, 'vgw-drm-test info'), { timeout: 30_000 }).toMatch(new RegExp(`Virtual-1 connected modes=${size.width}x${size.height},`));
+  await expect.poll(() => guest.run('vgw-drm-test info'), { timeout: 30_000 }).toMatch(new RegExp(`Virtual-1 connected modes=${size.width}x${size.height},`));
 });

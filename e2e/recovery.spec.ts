@@ -3,11 +3,13 @@
  * the GPU worker is killed. Each time the scanout must come back exactly as it
  * was, from the device's own pixels, and the guest must keep running.
  */
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { fbExpected, fbPatternCommand } from '../guest/fb-pattern.ts';
-import { bootDemo, serialRun } from './demo-page.ts';
+import { expect, Guest, test } from '../src/playwright/index.ts';
+import { GUEST_READY } from './guest-ready.ts';
 
+test.use({ guestURL: '/?cold&size=640x480', guestViewport: { width: 900, height: 700 }, guestReady: GUEST_READY });
 test.describe.configure({ mode: 'serial' });
 
 const WIDTH = 640, FIRST_ROW = 320;
@@ -15,16 +17,14 @@ const ROWS = [FIRST_ROW, FIRST_ROW + 15];
 const COLUMNS = [0, 1, 2, 3, 101, 639];
 const EXPECTED = ROWS.map(() => COLUMNS.map((x) => fbExpected(x)));
 let page: Page;
+let guest: Guest;
 
-test.beforeAll(async ({ browser }, info) => {
-  page = await bootDemo(browser, info, '/?cold&size=640x480', { width: 900, height: 700 });
+test.beforeAll(async ({ guestPage }, info) => {
+  guest = new Guest(guestPage.page, info);
+  page = guest.page;
   expect(await page.evaluate(() => window.vgw!.presenter.backend)).toBe('webgpu');
-  await serialRun(page, `echo 0 > /sys/class/graphics/fbcon/cursor_blink; clear > /dev/tty1; ${fbPatternCommand(WIDTH, FIRST_ROW)}`);
+  await guest.run(`echo 0 > /sys/class/graphics/fbcon/cursor_blink; clear > /dev/tty1; ${fbPatternCommand(WIDTH, FIRST_ROW)}`);
   await expect.poll(patternRows, { timeout: 20_000 }).toEqual(EXPECTED);
-});
-
-test.afterAll(async () => {
-  await page?.close();
 });
 
 function patternRows(): Promise<number[][][]> {
@@ -41,8 +41,8 @@ async function patternOnPage(path: string): Promise<number[][][]> {
 }
 
 async function guestStillRuns(word: string): Promise<void> {
-  expect(await serialRun(page, `echo ${word}-$((40+2))`)).toContain(`${word}-42`);
-  expect(await serialRun(page, 'dmesg | grep -i -E "virtio_gpu.*(error|fail)|\\*ERROR\\*" | wc -l')).toMatch(/^0\s*$/m);
+  expect(await guest.run(`echo ${word}-$((40+2))`)).toContain(`${word}-42`);
+  expect(await guest.run('dmesg | grep -i -E "virtio_gpu.*(error|fail)|\\*ERROR\\*" | wc -l')).toMatch(/^0\s*$/m);
 }
 
 test('a lost WebGPU device is replaced and the scanout drawn again', async ({}, info) => {
@@ -61,7 +61,7 @@ test('a killed GPU worker is replaced on a fresh canvas, and the guest never not
   expect(await patternOnPage(info.outputPath('after-worker-restart.png'))).toEqual(EXPECTED);
   await guestStillRuns('AFTER-RESTART');
   // The console keeps drawing on the new canvas.
-  await serialRun(page, 'echo NEW-TEXT > /dev/tty1');
+  await guest.run('echo NEW-TEXT > /dev/tty1');
   await expect.poll(async () => {
     const c = await page.evaluate(async () => {
       const capture = await window.vgw!.device!.captureScanout(0);

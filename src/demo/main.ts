@@ -55,6 +55,7 @@ declare global {
 
 function show(text: string, error = false): void {
   status.textContent = text;
+  status.title = text;
   status.classList.toggle('error', error);
 }
 
