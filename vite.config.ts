@@ -1,8 +1,15 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { defineConfig, type Plugin } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Alias, type Plugin } from 'vite';
 import { ensureGuestImage, recipeHash } from './guest/build-image.mjs';
 import { sourceHash } from './scripts/source-hash.mjs';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, crossOriginIsolation, offlineApp } from './src/vite/index.ts';
+
+/** The package's own names resolve to its sources here, so examples and tests import it as users do (tsconfig.json `paths` says the same). */
+export const packageAliases: Alias[] = [
+  { find: /^virtio-gpu-web$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  { find: /^virtio-gpu-web\/(playwright|vite)$/, replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)) },
+];
 
 const GUEST_FILES = { 'vmlinuz': 'kernel', 'initramfs.cpio': 'initrd', 'bios.bin': 'bios' } as const;
 
@@ -44,6 +51,7 @@ export default defineConfig({
     guestImage(),
     offlineApp({ name: 'virtio-gpu-web: Linux on a virtio-gpu display', shortName: 'virtio-gpu-web', description: 'Linux boots in v86 in the page; its own virtio_gpu driver draws through a GPU worker.' }),
   ],
+  resolve: { alias: packageAliases },
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['v86'] },
   build: { outDir: 'dist/app', emptyOutDir: true, chunkSizeWarningLimit: 4096 },

@@ -33,3 +33,7 @@ export { attachVirtioGpuToV86, type EmbeddedVirtioGpu, type V86EmbedOptions, typ
 export type { GpuStats } from './embed/stats.ts';
 export { virtioGpuTraffic } from './vm/v86.ts';
 export type { Traffic } from './memory/metered-memory.ts';
+export { serveVirtioGpuChannel, type ChannelHostOptions, type VirtioGpuChannelHost } from './channel/device-host.ts';
+export { connectVirtioGpuChannel, type VirtioGpuChannelClient } from './channel/vmm-client.ts';
+export { DEFAULT_CHANNEL_LIMITS, type ChannelLimits, type VmmMessage, type DeviceMessage } from './channel/messages.ts';
+export type { ChannelEndpoint } from './channel/endpoint.ts';
