@@ -29,6 +29,8 @@ export interface VirtioGpuChannelHost {
 export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: ChannelHostOptions): VirtioGpuChannelHost {
   const { channelLimits, ...deviceOptions } = options;
   const limits = { ...DEFAULT_CHANNEL_LIMITS, ...channelLimits };
+  // Bad options are the embedder's mistake: they throw here, not later at the VMM.
+  new VirtioGpuDevice({ ...deviceOptions, memory: wrapGuestMemory(new ArrayBuffer(1)) });
   const log = rateLimitedLog(deviceOptions.log ?? ((m: string) => console.warn(m)), deviceOptions.logRate ?? DEFAULT_LOG_RATE);
   const traffic = emptyTraffic();
   let device: VirtioGpuDevice | null = null;

@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SerialLog } from '../../src/embed/serial-log.ts';
+import { StatsMeter } from '../../src/embed/stats.ts';
+
+describe('SerialLog', () => {
+  it('keeps the newest characters up to its bound', () => {
+    const log = new SerialLog(10_000);
+    const text = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`).join('');
+    for (const ch of text) log.push(ch.charCodeAt(0));
+    expect(log.text).toBe(text.slice(-10_000));
+    log.push(0x41);
+    expect(log.text.endsWith('\nA')).toBe(true);
+    expect(log.text.length).toBeLessThanOrEqual(10_001);
+  });
+});
+
+describe('StatsMeter', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('gives totals and rates over the last second or so', () => {
+    const totals = { frames: 0, commands: 0, bytesFromGuest: 0, bytesToGuest: 0 };
+    const meter = new StatsMeter(() => ({ ...totals }));
+    for (let step = 0; step < 4; step++) {
+      totals.frames += 15;
+      totals.commands += 100;
+      totals.bytesFromGuest += 1000;
+      totals.bytesToGuest += 24;
+      vi.advanceTimersByTime(500);
+    }
+    const stats = meter.stats();
+    expect(stats).toMatchObject({ frames: 60, commands: 400, bytesFromGuest: 4000, bytesToGuest: 96 });
+    expect(stats.framesPerSecond).toBeCloseTo(30, 5);
+    expect(stats.commandsPerSecond).toBeCloseTo(200, 5);
+    expect(stats.bytesPerSecond).toBeCloseTo(2048, 5);
+    meter.stop();
+  });
+});
