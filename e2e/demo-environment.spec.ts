@@ -3,6 +3,7 @@
  * isolation (it cannot run, and names the headers), no WebGPU (it falls back
  * and says why).
  */
+import { readFileSync } from 'node:fs';
 import { chromium, expect, test } from '@playwright/test';
 import { chromiumPath } from './chromium.ts';
 
@@ -32,4 +33,21 @@ test('without WebGPU the demo draws with WebGL2 and says why', async ({ baseURL 
   } finally {
     await browser.close();
   }
+});
+
+test('the demo counts frames, commands and bytes, saves a screenshot, and goes fullscreen at the window size', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.goto('/?cold');
+  await page.waitForFunction(() => window.vgw?.firstFrameMs != null, null, { timeout: 100_000 });
+  await expect(page.locator('#stats')).toContainText(/\d+\.\d fps · \d+ cmd\/s · .+\/s · total [1-9]\d* frames, [1-9]\d* commands/);
+  expect(Number(await page.locator('#stats').getAttribute('data-bytes'))).toBeGreaterThan(1024 * 768 * 4);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#shot').click()]);
+  expect(download.suggestedFilename()).toMatch(/^virtio-gpu-web-.*\.png$/);
+  const png = readFileSync(await download.path());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1024, 768]);
+  await page.locator('#fullscreen').click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement?.id)).toBe('screen');
+  await expect.poll(() => page.evaluate(() => [window.vgw!.device.scanouts[0]!.width, window.vgw!.device.scanouts[0]!.height])).toEqual([900, 700]);
 });
