@@ -1,5 +1,6 @@
 /** Rectangles of a scanout and how their pixels compare. */
 
+/** A rectangle of a scanout, in scanout pixels. */
 export interface Region {
   x: number;
   y: number;
