@@ -76,6 +76,8 @@ export class VirtioGpuDevice {
   private readonly response = new ResponseWriter(W.RespEdid.size);
   private readonly hdr = W.CtrlHeader.zero();
   private readonly decoded = new Map<StructCodec<unknown>, unknown>();
+  /** A blob scanout's damage in scanout coordinates, reused: presenters read it during flush() only. */
+  private readonly scanoutDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   private readonly entry = W.MemEntry.zero();
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
@@ -377,8 +379,8 @@ export class VirtioGpuDevice {
       const damage = intersect(r, scanout.rect);
       if (!damage) continue;
       shown = true;
-      const done = this.flushScanout(scanout, damage);
-      presented = presented ? Promise.all([presented, done]) : done;
+      const held = this.flushScanout(scanout, damage);
+      if (held) presented = presented ? Promise.all([presented, held]) : held;
     }
     if (!shown && resource.kind === 'blob') fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
     return presented;
@@ -526,18 +528,22 @@ export class VirtioGpuDevice {
     }
   }
 
-  private flushScanout(scanout: Scanout, damage: Rect): Promise<void> {
+  /** Hands the damage to the presenter; a promise when the presenter holds the fence until it has the pixels. */
+  private flushScanout(scanout: Scanout, damage: Rect): Promise<void> | void {
     let rect = damage;
     if (scanout.blob) {
       const blob = this.resources.get(scanout.resourceId) as BlobResource;
       this.copyBlobRows(scanout, blob, damage);
-      rect = { x: damage.x - scanout.rect.x, y: damage.y - scanout.rect.y, width: damage.width, height: damage.height };
+      rect = this.scanoutDamage;
+      rect.x = damage.x - scanout.rect.x;
+      rect.y = damage.y - scanout.rect.y;
+      rect.width = damage.width;
+      rect.height = damage.height;
     }
     try {
-      return this.presenter.flush(scanout.index, rect).catch((error: unknown) => this.report('presenter flush', error));
+      return this.presenter.flush(scanout.index, rect)?.catch((error: unknown) => this.report('presenter flush', error));
     } catch (error) {
       this.report('presenter flush', error);
-      return Promise.resolve();
     }
   }
 
