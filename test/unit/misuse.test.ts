@@ -19,7 +19,7 @@ describe('host-side misuse fails at once with a message that says what to do', (
     ['a fractional size', (o) => ({ ...o, scanouts: [{ width: 64.5, height: 48 }] }), /whole numbers/],
     ['an unknown limit', (o) => ({ ...o, limits: { maxBytes: 5 } }), /unknown limit 'maxBytes'; known limits: maxResources/],
     ['a negative limit', (o) => ({ ...o, limits: { maxResources: -1 } }), /limits.maxResources must be a whole number/],
-    ['an unknown feature', (o) => ({ ...o, features: { virgl: true } }), /unknown feature 'virgl'/],
+    ['an unknown feature', (o) => ({ ...o, features: { venus: true } }), /unknown feature 'venus'; known features: edid, resourceUuid, resourceBlob, virgl, contextInit/],
     ['a feature that is not a boolean', (o) => ({ ...o, features: { edid: 'no' } }), /features.edid must be true or false/],
   ])('%s', (_name, change, message) => {
     expect(() => createVirtioGpu(change(good()) as DeviceOptions)).toThrow(message);
