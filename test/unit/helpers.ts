@@ -5,6 +5,7 @@ import { CtrlHeader } from '../../src/protocol/structs.ts';
 import type { DeviceLimits } from '../../src/device/limits.ts';
 import type { DeviceFeatures } from '../../src/device/device.ts';
 import type { Presenter } from '../../src/presenters/presenter.ts';
+import type { Renderer3d } from '../../src/renderers/renderer-3d.ts';
 
 export type Hdr = typeof CtrlHeader extends StructCodec<infer T> ? T : never;
 
@@ -34,7 +35,7 @@ export interface Rig {
   logs: string[];
 }
 
-export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits>; features?: DeviceFeatures; presenter?: Presenter } = {}): Rig {
+export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits>; features?: DeviceFeatures; presenter?: Presenter; renderer3d?: Renderer3d } = {}): Rig {
   const ram = new Uint8Array(options.ramBytes ?? 8 << 20);
   const logs: string[] = [];
   const device = createVirtioGpu({
@@ -43,6 +44,7 @@ export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; li
     presenter: options.presenter ?? createMemoryPresenter(),
     limits: options.limits,
     features: options.features,
+    renderer3d: options.renderer3d,
     log: (m) => logs.push(m),
     logRate: { burst: 1e9, perSecond: 1e9 },
   });
