@@ -22,6 +22,7 @@ import { CAPS_V2_SIZE, VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
 import { RecordingRenderer } from '../renderers/recording-renderer.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
 import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK } from '../protocol/constants.ts';
+import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
 import { TraceRecorder } from '../trace/trace-recorder.ts';
 import { TraceQueue, type TraceSink } from '../trace/trace-writer.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -404,6 +405,11 @@ export class VirtioGpuDevice {
   private resourceCreate2d(request: Uint8Array): void {
     const cmd = this.decode(W.ResourceCreate2d, request);
     const r = this.resources.create2d(cmd.resourceId, cmd.format, cmd.width, cmd.height);
+    if (this.offers(Feature.VIRGL)) {
+      // As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use.
+      r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
+      this.renderer3d.createResource(r.id, r.virgl);
+    }
     this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
   }
 
@@ -422,10 +428,9 @@ export class VirtioGpuDevice {
     for (const scanout of this.scanouts) if (resource.scanoutMask & (1 << scanout.index)) this.disableScanout(scanout);
     this.resources.remove(resource);
     if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
-    if (resource.kind !== 'blob' && resource.virgl) {
-      for (const context of this.contexts.detachEverywhere(resource.id)) this.renderer3d.detachResource(context.id, resource.id);
-      this.renderer3d.destroyResource(resource.id);
-    }
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer3d.detachResource(context.id, resource.id);
+    if (rendered) this.renderer3d.destroyResource(resource.id);
   }
 
   private setScanout(request: Uint8Array): void {
@@ -508,16 +513,19 @@ export class VirtioGpuDevice {
       return;
     }
     if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
-    const { stride, pixels } = resource;
     // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
-    if (r.x === 0 && r.width === resource.width) {
-      backing.copyOut(this.memory, offset, pixels, r.y * stride, stride * r.height);
+    this.copyRows(backing, offset, resource.stride, resource, r.x, r.y, r.width, r.height);
+  }
+
+  /** Copies a rect of guest rows (`stride` apart from `offset`) into a resource's host pixels: one copy when whole rows match. */
+  private copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void {
+    const { pixels } = resource;
+    if (x === 0 && width === resource.width && stride === resource.stride) {
+      backing.copyOut(this.memory, offset, pixels, y * stride, stride * height);
       return;
     }
-    const rowBytes = r.width * 4;
-    for (let row = 0; row < r.height; row++) {
-      backing.copyOut(this.memory, offset + stride * row, pixels, (r.y + row) * stride + r.x * 4, rowBytes);
-    }
+    const rowBytes = width * 4;
+    for (let row = 0; row < height; row++) backing.copyOut(this.memory, offset + stride * row, pixels, (y + row) * resource.stride + x * 4, rowBytes);
   }
 
   private require3d(): void {
@@ -568,14 +576,15 @@ export class VirtioGpuDevice {
     this.require3d();
     const context = this.contexts.find(this.hdr.ctxId);
     const resource = this.resources.find(this.decode(W.ResourceOnly, request).resourceId);
-    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
+    // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
     if (attach) {
       check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
       context.resources.add(resource.id);
-      this.renderer3d.attachResource(context.id, resource.id);
+      if (rendered) this.renderer3d.attachResource(context.id, resource.id);
     } else {
       check(context.resources.delete(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is not attached to context ${context.id}`);
-      this.renderer3d.detachResource(context.id, resource.id);
+      if (rendered) this.renderer3d.detachResource(context.id, resource.id);
     }
   }
 
@@ -627,10 +636,7 @@ export class VirtioGpuDevice {
     t.layerStride = pitch.layerStride;
     const access = this.backingAccess(backing);
     if (toHost) {
-      if (resource.kind === '2d') {
-        const rowBytes = t.box.w * 4;
-        for (let row = 0; row < t.box.h; row++) backing.copyOut(this.memory, t.offset + t.stride * row, resource.pixels, (t.box.y + row) * resource.stride + t.box.x * 4, rowBytes);
-      }
+      if (resource.kind === '2d') this.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
       this.renderer3d.transferToHost(t, access);
     } else {
       this.renderer3d.transferFromHost(t, access);

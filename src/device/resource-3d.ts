@@ -3,7 +3,7 @@
  * sizes the device takes, how many host bytes a resource may cost, and how
  * far into its backing a transfer reaches. Failures are CommandErrors.
  */
-import { VIRGL_FORMATS, VIRGL_SCANOUT_FORMATS, VirglTarget, type VirglFormatInfo } from '../protocol/virgl-formats.ts';
+import { VIRGL_FORMATS, VIRGL_SCANOUT_FORMATS, VirglTarget } from '../protocol/virgl-formats.ts';
 import type { Box3d, Resource3dParams } from '../renderers/renderer-3d.ts';
 import { check, fail, ERR_INVALID_PARAMETER } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
@@ -54,7 +54,8 @@ export function isDisplayable(p: Resource3dParams): boolean {
  * effective row and layer strides.
  */
 export function checkTransfer3d(p: Resource3dParams, box: Box3d, level: number, offset: number, stride: number, layerStride: number, backingBytes: number): { stride: number; layerStride: number } {
-  const format = VIRGL_FORMATS.get(p.format) as VirglFormatInfo;
+  // 2D resources (virtio-gpu's 32-bit formats) are images too when virgl is on.
+  const bytesPerTexel = VIRGL_FORMATS.get(p.format)?.bytesPerTexel ?? 4;
   check(level <= p.lastLevel, ERR_INVALID_PARAMETER, () => `level ${level} of a resource with ${p.lastLevel + 1}`);
   const isBuffer = p.target === VirglTarget.BUFFER;
   const width = isBuffer ? p.width : levelSize(p.width, level);
@@ -62,9 +63,10 @@ export function checkTransfer3d(p: Resource3dParams, box: Box3d, level: number, 
   const layers = p.target === VirglTarget.TEXTURE_3D ? levelSize(p.depth, level) : p.target === VirglTarget.TEXTURE_CUBE ? CUBE_FACES : p.arraySize;
   const inside = (start: number, size: number, limit: number) => size > 0 && start + size <= limit;
   check(inside(box.x, box.w, width) && inside(box.y, box.h, height) && inside(box.z, box.d, layers), ERR_INVALID_PARAMETER, () => `box ${boxText(box)} outside level ${level} (${width}x${height}x${layers})`);
-  const rowBytes = isBuffer ? box.w : box.w * format.bytesPerTexel;
-  const rows = stride === 0 ? rowBytes : stride;
-  const layerBytes = layerStride === 0 ? rows * box.h : layerStride;
+  const rowBytes = isBuffer ? box.w : box.w * bytesPerTexel;
+  // As virglrenderer: a zero stride is the level's own row pitch (rows of the whole image), a zero layer stride its image size.
+  const rows = stride === 0 ? (isBuffer ? width : width * bytesPerTexel) : stride;
+  const layerBytes = layerStride === 0 ? rows * height : layerStride;
   check(rows >= rowBytes && layerBytes >= rows * (box.h - 1) + rowBytes, ERR_INVALID_PARAMETER, () => `stride ${stride} / layer stride ${layerStride} too small for box ${boxText(box)}`);
   const end = offset + (box.d - 1) * layerBytes + (box.h - 1) * rows + rowBytes;
   check(Number.isSafeInteger(end) && end <= backingBytes, ERR_INVALID_PARAMETER, () => `transfer of box ${boxText(box)} at offset ${offset} reaches byte ${end} of a ${backingBytes} byte backing`);

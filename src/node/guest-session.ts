@@ -53,11 +53,11 @@ interface SnapshotFile {
 
 /**
  * A snapshot path in `dir` for this guest configuration. Its name hashes the
- * device's sources, v86's version and the scanouts, so a change to any of
- * them never resumes an old snapshot.
+ * device's sources, v86's version, the scanouts and the features, so a change
+ * to any of them never resumes an old snapshot.
  */
-export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[]): string {
-  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify(scanouts)).digest('hex').slice(0, 16);
+export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], features: DeviceFeatures = {}): string {
+  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify({ scanouts, features })).digest('hex').slice(0, 16);
   return join(dir, `snapshot-${id}.bin`);
 }
 
