@@ -10,7 +10,12 @@ import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { encodePng } from './png.ts';
 import { GuestSession, snapshotFile } from './guest-session.ts';
 
-const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold]
+const USAGE = `usage: npm run guest -- [--image 2d|3d] [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold]
+
+  --image KIND      2d (default): the small initramfs guest; 3d: the same kernel
+                    with a root disk holding Debian's Mesa, kmscube, glmark2-es2-drm
+                    and the vgw-gl-* test programs (512 MiB of guest memory; always
+                    boots cold: v86 would put the whole disk in every snapshot)
 
   --run CMD         type CMD at the guest's shell and print its output (repeatable).
                     The host acts instead, in order with the guest commands, on:
@@ -33,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs({
       args: argv,
       options: {
+        image: { type: 'string', default: '2d' },
         run: { type: 'string', multiple: true, default: [] },
         screenshot: { type: 'string' },
         scanouts: { type: 'string', default: '1' },
@@ -56,14 +62,20 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`--width, --height, --timeout and --scanouts take positive numbers (at most 16 scanouts)\n\n${USAGE}`);
     return 2;
   }
+  const kind = args.image;
+  if (kind !== '2d' && kind !== '3d') {
+    console.error(`--image takes 2d or 3d\n\n${USAGE}`);
+    return 2;
+  }
   const progress = (m: string) => console.error(`[guest] ${m}`);
-  const image = ensureGuestImage();
-  progress(`booting Linux in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
+  const image = ensureGuestImage(kind);
+  progress(`booting the ${kind} guest in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
   const started = Date.now();
   let session: GuestSession;
   try {
     const scanouts = Array.from({ length: count }, () => ({ width, height }));
-    session = await GuestSession.boot({ image, scanouts, bootTimeout: timeout, snapshot: args.cold ? undefined : snapshotFile(image.dir, scanouts) });
+    const snapshot = args.cold || kind === '3d' ? undefined : snapshotFile(image.dir, scanouts, kind);
+    session = await GuestSession.boot({ image, scanouts, bootTimeout: timeout, snapshot });
   } catch (error) {
     progress(`FAILED: ${(error as Error).message}`);
     return 1;
