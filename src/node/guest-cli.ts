@@ -13,7 +13,12 @@ import { RecordingRenderer } from '../renderers/recording-renderer.ts';
 import type { Renderer3d } from '../renderers/renderer-3d.ts';
 import type { TraceSink } from '../trace/trace-writer.ts';
 
-const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold] [--virgl] [--record FILE]
+const USAGE = `usage: npm run guest -- [--image 2d|3d] [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold] [--virgl] [--record FILE]
+
+  --image KIND      2d (default): the small initramfs guest; 3d: the same kernel
+                    with a root disk holding Debian's Mesa, kmscube, glmark2-es2-drm
+                    and the vgw-gl-* test programs (512 MiB of guest memory; always
+                    boots cold: v86 would put the whole disk in every snapshot)
 
   --run CMD         type CMD at the guest's shell and print its output (repeatable).
                     The host acts instead, in order with the guest commands, on:
@@ -42,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs({
       args: argv,
       options: {
+        image: { type: 'string', default: '2d' },
         run: { type: 'string', multiple: true, default: [] },
         screenshot: { type: 'string' },
         scanouts: { type: 'string', default: '1' },
@@ -67,22 +73,27 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`--width, --height, --timeout and --scanouts take positive numbers (at most 16 scanouts)\n\n${USAGE}`);
     return 2;
   }
+  const kind = args.image;
+  if (kind !== '2d' && kind !== '3d') {
+    console.error(`--image takes 2d or 3d\n\n${USAGE}`);
+    return 2;
+  }
   const progress = (m: string) => console.error(`[guest] ${m}`);
-  const image = ensureGuestImage();
-  progress(`booting Linux in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
+  const image = ensureGuestImage(kind);
+  progress(`booting the ${kind} guest in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
   const started = Date.now();
   let session: GuestSession;
   const features = args.virgl ? { virgl: true, contextInit: true } : {};
   const trace = args.record === undefined ? null : openTrace(args.record);
   try {
     const scanouts = Array.from({ length: count }, () => ({ width, height }));
-    const cold = args.cold || trace !== null;
+    const cold = args.cold || trace !== null || kind === '3d';
     session = await GuestSession.boot({
       image,
       scanouts,
       features,
       bootTimeout: timeout,
-      snapshot: cold ? undefined : snapshotFile(image.dir, scanouts, features),
+      snapshot: cold ? undefined : snapshotFile(image.dir, scanouts, kind, features),
       onDeviceAttached: trace ? (device) => device.startRecording(trace) : undefined,
     });
   } catch (error) {
