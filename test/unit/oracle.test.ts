@@ -1,0 +1,203 @@
+/**
+ * The reference renderer (`npm run oracle`): traces written with the project's
+ * own trace writer and wire codecs, replayed on Debian's virglrenderer, and
+ * the PNGs it writes checked pixel by pixel.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureOracle, runOracle, type OracleRun } from '../../scripts/oracle.mjs';
+import { CapsetId, CommandType, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
+import { Format } from '../../src/protocol/formats.ts';
+import * as W from '../../src/protocol/structs.ts';
+import { TraceQueue, TraceWriter } from '../../src/trace/trace-writer.ts';
+import { encode, hdr, memEntries } from './helpers.ts';
+
+/** Numbers of Mesa's virgl_protocol.h and Gallium's p_defines.h that these streams use. */
+const Virgl = {
+  CCMD_CREATE_OBJECT: 1,
+  CCMD_SET_FRAMEBUFFER_STATE: 5,
+  CCMD_CLEAR: 7,
+  OBJECT_SURFACE: 8,
+  PIPE_CLEAR_COLOR0: 1 << 2,
+  PIPE_TEXTURE_2D: 2,
+  BIND_RENDER_TARGET: 1 << 1,
+} as const;
+
+const cmd0 = (command: number, object: number, length: number): number => (command | (object << 8) | (length << 16)) >>> 0;
+const f32 = (value: number): number => new Uint32Array(new Float32Array([value]).buffer)[0] as number;
+
+/** A stream that makes resource `resourceId` the only colour buffer and clears it to `rgba` (0..1 floats). */
+function clearStream(resourceId: number, format: number, rgba: readonly [number, number, number, number]): Uint8Array {
+  const surface = 1;
+  const dwords = [
+    cmd0(Virgl.CCMD_CREATE_OBJECT, Virgl.OBJECT_SURFACE, 5), surface, resourceId, format, 0, 0,
+    cmd0(Virgl.CCMD_SET_FRAMEBUFFER_STATE, 0, 3), 1, 0, surface,
+    cmd0(Virgl.CCMD_CLEAR, 0, 8), Virgl.PIPE_CLEAR_COLOR0, ...rgba.map(f32), 0, 0, 0,
+  ];
+  return new Uint8Array(new Uint32Array(dwords).buffer);
+}
+
+class Trace {
+  private readonly chunks: Uint8Array[] = [];
+  readonly writer = new TraceWriter({ write: (bytes) => this.chunks.push(bytes) });
+
+  command(request: Uint8Array, response: number = ResponseType.OK_NODATA): void {
+    this.writer.command(TraceQueue.CONTROL, response, request);
+  }
+
+  bytes(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+let dir: string;
+beforeAll(() => {
+  ensureOracle();
+  dir = mkdtempSync(join(tmpdir(), 'oracle-test-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function replay(name: string, trace: Uint8Array, options: { stats?: boolean } = {}): { run: OracleRun; out: string } {
+  const file = join(dir, `${name}.trace`);
+  writeFileSync(file, trace);
+  const out = join(dir, name);
+  return { run: runOracle(file, out, options), out };
+}
+
+function pixels(file: string): { width: number; height: number; rgba: (x: number, y: number) => number[] } {
+  const png = PNG.sync.read(readFileSync(file));
+  return {
+    width: png.width,
+    height: png.height,
+    rgba: (x, y) => [...png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 4)],
+  };
+}
+
+function everyPixel(file: string, expected: number[]): void {
+  const p = pixels(file);
+  const wrong: string[] = [];
+  for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) if (p.rgba(x, y).join() !== expected.join()) wrong.push(`${x},${y}: ${p.rgba(x, y).join()}`);
+  expect(wrong.slice(0, 5)).toEqual([]);
+}
+
+describe('reference renderer (virglrenderer replay)', () => {
+  it('replays a 3D clear: the flushed scanout and a readback show the exact colour', () => {
+    const t = new Trace();
+    t.writer.device(1n, [{ width: 64, height: 64 }]);
+    const ctxId = 1;
+    const rt = 10;
+    const size = 64 * 64 * 4;
+    t.command(encode(W.CtxCreate, { hdr: hdr(CommandType.CTX_CREATE, { ctxId }), nlen: 4, contextInit: CapsetId.VIRGL2, debugName: new TextEncoder().encode('test') }));
+    t.command(encode(W.ResourceCreate3d, {
+      hdr: hdr(CommandType.RESOURCE_CREATE_3D), resourceId: rt, target: Virgl.PIPE_TEXTURE_2D, format: Format.B8G8R8A8_UNORM, bind: Virgl.BIND_RENDER_TARGET,
+      width: 64, height: 64, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0,
+    }));
+    t.command(encode(W.ResourceAttachBacking, { hdr: hdr(CommandType.RESOURCE_ATTACH_BACKING), resourceId: rt, nrEntries: 1 }, memEntries([[0x10000, size]])));
+    t.command(encode(W.ResourceOnly, { hdr: hdr(CommandType.CTX_ATTACH_RESOURCE, { ctxId }), resourceId: rt }));
+    const stream = clearStream(rt, Format.B8G8R8A8_UNORM, [1, 51 / 255, 102 / 255, 1]);
+    t.command(encode(W.CmdSubmit, { hdr: hdr(CommandType.SUBMIT_3D, { ctxId, flags: HeaderFlag.FENCE, fenceId: 7n }), size: stream.length, numInFences: 0 }, [stream]));
+    t.command(encode(W.SetScanout, { hdr: hdr(CommandType.SET_SCANOUT), r: { x: 0, y: 0, width: 64, height: 64 }, scanoutId: 0, resourceId: rt }));
+    t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 64, height: 64 }, resourceId: rt }));
+    t.command(encode(W.TransferHost3d, {
+      hdr: hdr(CommandType.TRANSFER_FROM_HOST_3D, { ctxId }), box: { x: 4, y: 8, z: 0, w: 16, h: 8, d: 1 }, offset: 0, resourceId: rt, level: 0, stride: 64 * 4, layerStride: 0,
+    }));
+
+    const { run, out } = replay('clear', t.bytes(), { stats: true });
+    expect(run.stderr).not.toMatch(/failed/);
+    expect(run.status).toBe(0);
+    expect(run.summary?.totals).toMatchObject({ frames: 1, readbacks: 1, renderer_errors: 0, skipped_failed: 0, fences: 1, fences_signalled: 1 });
+    expect(run.summary?.records).toEqual({ device: 1, capset: 0, command: 8, memory: 0 });
+    expect(run.summary?.commands['SUBMIT_3D']).toEqual({ replayed: 1, skipped: 0 });
+    // Most frequent first; ties in command number order.
+    expect(run.summary?.virgl).toEqual([
+      { name: 'SET_FRAMEBUFFER_STATE', count: 1, dwords: 4 },
+      { name: 'CLEAR', count: 1, dwords: 9 },
+      { name: 'CREATE_OBJECT.SURFACE', count: 1, dwords: 6 },
+    ]);
+    expect(readdirSync(out).sort()).toEqual(['frame-00000-s0.png', 'readback-00000-r10.png']);
+    const frame = pixels(join(out, 'frame-00000-s0.png'));
+    expect([frame.width, frame.height]).toEqual([64, 64]);
+    everyPixel(join(out, 'frame-00000-s0.png'), [255, 51, 102, 255]);
+    const readback = pixels(join(out, 'readback-00000-r10.png'));
+    expect([readback.width, readback.height]).toEqual([16, 8]);
+    everyPixel(join(out, 'readback-00000-r10.png'), [255, 51, 102, 255]);
+  });
+
+  it('replays 2D uploads from MEMORY records, skips commands the guest saw fail, and forces alpha on X formats', () => {
+    const t = new Trace();
+    t.writer.device(1n, [{ width: 8, height: 4 }]);
+    const res = 20;
+    const [w, h] = [8, 4];
+    const stride = w * 4;
+    // B8G8R8X8: bytes B, G, R, X; the X byte is junk the picture must ignore.
+    const guest = new Uint8Array(stride * h);
+    for (let i = 0; i < w * h; i++) guest.set([(i * 7) & 0xff, (i * 13 + 1) & 0xff, (i * 29 + 2) & 0xff, 0x5a], i * 4);
+    t.command(encode(W.ResourceCreate2d, { hdr: hdr(CommandType.RESOURCE_CREATE_2D), resourceId: res, format: Format.B8G8R8X8_UNORM, width: w, height: h }));
+    // Two entries: the backing is their concatenation.
+    t.command(encode(W.ResourceAttachBacking, { hdr: hdr(CommandType.RESOURCE_ATTACH_BACKING), resourceId: res, nrEntries: 2 }, memEntries([[0x20000, 48], [0x90000, stride * h - 48]])));
+    t.command(encode(W.SetScanout, { hdr: hdr(CommandType.SET_SCANOUT), r: { x: 0, y: 0, width: w, height: h }, scanoutId: 0, resourceId: res }));
+    t.writer.memory(res, 0, guest);
+    const whole = { x: 0, y: 0, width: w, height: h };
+    t.command(encode(W.TransferToHost2d, { hdr: hdr(CommandType.TRANSFER_TO_HOST_2D), r: whole, offset: 0, resourceId: res }));
+    t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: whole, resourceId: res }));
+    // Rows 2-3 change; a transfer the device refused must not be replayed.
+    const changed = guest.slice(2 * stride);
+    changed.fill(0xee);
+    t.writer.memory(res, 2 * stride, changed);
+    t.command(encode(W.TransferToHost2d, { hdr: hdr(CommandType.TRANSFER_TO_HOST_2D), r: whole, offset: 0, resourceId: res }), ResponseType.ERR_INVALID_PARAMETER);
+    t.command(encode(W.TransferToHost2d, { hdr: hdr(CommandType.TRANSFER_TO_HOST_2D), r: { x: 0, y: 2, width: w, height: 1 }, offset: 2 * stride, resourceId: res }));
+    t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: whole, resourceId: res }));
+
+    const { run, out } = replay('upload', t.bytes());
+    expect(run.status).toBe(0);
+    expect(run.summary?.totals).toMatchObject({ frames: 2, readbacks: 0, renderer_errors: 0, skipped_failed: 1 });
+    expect(run.summary?.commands['TRANSFER_TO_HOST_2D']).toEqual({ replayed: 2, skipped: 1 });
+    const expected = (bytes: Uint8Array, x: number, y: number): number[] => {
+      const at = y * stride + x * 4;
+      return [bytes[at + 2] as number, bytes[at + 1] as number, bytes[at] as number, 255];
+    };
+    const first = pixels(join(out, 'frame-00000-s0.png'));
+    const second = pixels(join(out, 'frame-00001-s0.png'));
+    const updated = guest.slice();
+    updated.fill(0xee, 2 * stride, 3 * stride);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        expect(first.rgba(x, y), `first frame ${x},${y}`).toEqual(expected(guest, x, y));
+        expect(second.rgba(x, y), `second frame ${x},${y}`).toEqual(expected(updated, x, y));
+      }
+    }
+  });
+
+  it('ends a truncated or foreign trace with a clear error, and counts odd records without failing', () => {
+    const t = new Trace();
+    t.writer.device(1n, [{ width: 8, height: 8 }]);
+    t.command(encode(W.ResourceCreate2d, { hdr: hdr(CommandType.RESOURCE_CREATE_2D), resourceId: 1, format: Format.B8G8R8X8_UNORM, width: 8, height: 8 }));
+    const whole = t.bytes();
+
+    const truncated = replay('truncated', whole.subarray(0, whole.length - 3));
+    expect(truncated.run.status).toBe(1);
+    expect(truncated.run.stderr).toMatch(/malformed trace .*record 2 at byte \d+: truncated record: kind 3 claims 48 payload bytes, 45 are left/);
+    expect(truncated.run.summary).toBeUndefined();
+
+    const foreign = whole.slice();
+    foreign[0] = 0x58;
+    const notOurs = replay('foreign', foreign);
+    expect(notOurs.run.status).toBe(1);
+    expect(notOurs.run.stderr).toMatch(/no VGWTRACE magic/);
+
+    // Well framed but odd: an unknown record kind, a request too short for its command, a flush of a resource never created.
+    const odd = new Trace();
+    odd.writer.device(1n, [{ width: 8, height: 8 }]);
+    const unknownKind = new Uint8Array([99, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4]);
+    odd.command(encode(W.HeaderOnly, { hdr: hdr(CommandType.RESOURCE_CREATE_3D) }));
+    odd.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 8, height: 8 }, resourceId: 77 }));
+    const oddBytes = Buffer.concat([odd.bytes(), unknownKind]);
+    const { run } = replay('odd', oddBytes);
+    expect(run.status).toBe(0);
+    expect(run.summary?.totals).toMatchObject({ frames: 0, unknown_records: 1, renderer_errors: 0 });
+    expect(run.summary?.notes).toEqual({ 'request-too-short': 1, 'unknown-resource': 1, 'unknown-record': 1 });
+  });
+});
