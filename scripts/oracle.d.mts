@@ -11,7 +11,10 @@ export interface OracleSummary {
     cursor: number;
     unknown_records: number;
     unknown_commands: number;
+    /** virglrenderer calls that failed. */
     renderer_errors: number;
+    /** Errors virglrenderer logged while decoding SUBMIT_3D streams ("context error"). */
+    stream_errors: number;
     fences: number;
     fences_signalled: number;
   };

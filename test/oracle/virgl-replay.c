@@ -154,6 +154,17 @@ static void note(const char *key, const char *fmt, ...)
 }
 
 static uint64_t renderer_errors;
+/* virglrenderer reports a bad command stream only in its log (submit_cmd still answers 0): counted from there. */
+static uint64_t stream_errors;
+
+static void renderer_log(const char *fmt, va_list ap)
+{
+   char line[1024];
+   vsnprintf(line, sizeof(line), fmt, ap);
+   if (strstr(line, "context error"))
+      stream_errors++;
+   fprintf(stderr, "virglrenderer: %s", line);
+}
 
 static void renderer_error(const char *what, int code, uint32_t resource_id)
 {
@@ -1106,11 +1117,12 @@ static int compare_by_count(const void *a, const void *b)
 static void print_summary(void)
 {
    printf("oracle-summary frames=%llu readbacks=%llu commands=%llu skipped_failed=%llu cursor=%llu unknown_records=%llu "
-          "unknown_commands=%llu renderer_errors=%llu fences=%llu fences_signalled=%llu\n",
+          "unknown_commands=%llu renderer_errors=%llu stream_errors=%llu fences=%llu fences_signalled=%llu\n",
           (unsigned long long)frames_written, (unsigned long long)readbacks_written, (unsigned long long)commands_total,
           (unsigned long long)commands_failed_in_trace, (unsigned long long)cursor_commands,
           (unsigned long long)unknown_records, (unsigned long long)unknown_commands,
-          (unsigned long long)renderer_errors, (unsigned long long)fences_created, (unsigned long long)fences_signalled);
+          (unsigned long long)renderer_errors, (unsigned long long)stream_errors, (unsigned long long)fences_created,
+          (unsigned long long)fences_signalled);
    printf("records device=%llu capset=%llu command=%llu memory=%llu\n", (unsigned long long)record_counts[REC_DEVICE],
           (unsigned long long)record_counts[REC_CAPSET], (unsigned long long)record_counts[REC_COMMAND],
           (unsigned long long)record_counts[REC_MEMORY]);
@@ -1177,6 +1189,7 @@ int main(int argc, char **argv)
 
    /* Repeatable runs: no shader cache from earlier runs. */
    setenv("MESA_SHADER_CACHE_DISABLE", "true", 1);
+   virgl_set_debug_callback(renderer_log);
    static struct virgl_renderer_callbacks callbacks = {.version = 1, .write_fence = write_fence};
    static int cookie; /* must be non-NULL, or init fails without a word */
    int rc = virgl_renderer_init(&cookie, VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS, &callbacks);
