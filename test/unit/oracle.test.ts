@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureOracle, runOracle, type OracleRun } from '../../scripts/oracle.mjs';
-import { CapsetId, CommandType, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
+import { BlobMem, CapsetId, CommandType, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
 import { Format } from '../../src/protocol/formats.ts';
 import * as W from '../../src/protocol/structs.ts';
 import { TraceQueue, TraceWriter } from '../../src/trace/trace-writer.ts';
@@ -263,6 +263,33 @@ describe('reference renderer (virglrenderer replay)', () => {
         expect(second.rgba(x, y), `second frame ${x},${y}`).toEqual(expected(updated, x, y));
       }
     }
+  });
+
+  it('pictures a guest-memory blob scanout straight from its backing, at its offset and stride, keeping alpha', () => {
+    const t = new Trace();
+    t.writer.device(1n, [{ width: 4, height: 3 }]);
+    const blob = 40;
+    const [w, h, stride, offset] = [4, 3, 32, 16];
+    const size = offset + stride * h;
+    t.command(encode(W.ResourceCreateBlob, {
+      hdr: hdr(CommandType.RESOURCE_CREATE_BLOB), resourceId: blob, blobMem: BlobMem.GUEST, blobFlags: 0, nrEntries: 1, blobId: 0n, size,
+    }, memEntries([[0x40000, size]])));
+    const guest = new Uint8Array(size);
+    for (let i = 0; i < size; i++) guest[i] = (i * 11 + 3) & 0xff;
+    t.writer.memory(blob, 0, guest);
+    t.command(encode(W.SetScanoutBlob, {
+      hdr: hdr(CommandType.SET_SCANOUT_BLOB), r: { x: 0, y: 0, width: w, height: h }, scanoutId: 0, resourceId: blob, width: w, height: h,
+      format: Format.R8G8B8A8_UNORM, strides: [stride, 0, 0, 0], offsets: [offset, 0, 0, 0],
+    }));
+    t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: w, height: h }, resourceId: blob }));
+
+    const { run, out } = replay('blob', t.bytes());
+    expect(run.status).toBe(0);
+    expect(run.summary?.totals).toMatchObject({ frames: 1, renderer_errors: 0 });
+    expect(run.summary?.notes).toEqual({ 'guest-blob': 1 });
+    const frame = pixels(join(out, 'frame-00000-s0.png'));
+    expect([frame.width, frame.height]).toEqual([w, h]);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(frame.rgba(x, y)).toEqual([...guest.subarray(offset + y * stride + x * 4, offset + y * stride + x * 4 + 4)]);
   });
 
   it('ends a truncated or foreign trace with a clear error, and counts odd records without failing', () => {
