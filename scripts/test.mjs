@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGuestImage } from '../guest/build-image.mjs';
+import { ensureOracle } from './oracle.mjs';
 import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
@@ -13,6 +14,13 @@ try {
   ensureGuestImage();
 } catch (error) {
   fail(`the guest image could not be built: ${error.message}`);
+}
+
+step('Reference renderer (virglrenderer on llvmpipe, built into .cache/oracle)');
+try {
+  ensureOracle();
+} catch (error) {
+  fail(`the reference renderer could not be built: ${error.message}`);
 }
 
 const results = join(root, 'test-results');
