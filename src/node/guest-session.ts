@@ -184,7 +184,9 @@ export class GuestSession {
   async run(command: string, timeoutSeconds = 30): Promise<{ output: string; status: number }> {
     const marker = `__vgw_done_${++this.commands}_`;
     const start = this.serial.length;
-    this.emulator.serial0_send(`${command}\necho "${marker}$?"\n`);
+    // One line: a second one would wait in the tty for the command to read (kmscube quits on input).
+    const separator = /&\s*$/.test(command) ? ' ' : '; ';
+    this.emulator.serial0_send(`${command}${separator}echo "${marker}$?"\n`);
     const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`);
     await this.waitFor((text) => pattern.test(text.slice(start)), timeoutSeconds * 1000, `'${command}'`);
     const tail = this.serial.slice(start);
