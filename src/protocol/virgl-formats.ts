@@ -2,12 +2,15 @@
  * The virgl formats the device offers to a 3D guest (numbers from the virgl
  * protocol's format enum) and the bytes one texel of each takes. Every one is
  * something WebGL2 (OpenGL ES 3.0) can sample; `renderable` ones it can also
- * draw into. Formats outside this table are refused at resource creation.
+ * draw into, the float ones with EXT_color_buffer_float (which every WebGL2
+ * implementation we target has, SwiftShader included): Mesa offers a guest
+ * OpenGL ES 3.0 only when float and packed-float images are renderable.
+ * Formats outside this table are refused at resource creation.
  */
 export interface VirglFormatInfo {
   readonly name: string;
   readonly bytesPerTexel: number;
-  /** A colour attachment in OpenGL ES 3.0 without extensions. */
+  /** A colour attachment in WebGL2 (float formats: with EXT_color_buffer_float). */
   readonly renderable: boolean;
   readonly depth: boolean;
 }
@@ -20,22 +23,22 @@ const COLOUR: [number, string, number, boolean][] = [
   [9, 'L8_UNORM', 1, false],
   [10, 'A8_UNORM', 1, false],
   [12, 'L8A8_UNORM', 2, false],
-  [28, 'R32_FLOAT', 4, false],
-  [29, 'R32G32_FLOAT', 8, false],
+  [28, 'R32_FLOAT', 4, true],
+  [29, 'R32G32_FLOAT', 8, true],
   [30, 'R32G32B32_FLOAT', 12, false],
-  [31, 'R32G32B32A32_FLOAT', 16, false],
+  [31, 'R32G32B32A32_FLOAT', 16, true],
   [64, 'R8_UNORM', 1, true],
   [65, 'R8G8_UNORM', 2, true],
   [67, 'R8G8B8A8_UNORM', 4, true],
   [74, 'R8_SNORM', 1, false],
   [75, 'R8G8_SNORM', 2, false],
   [77, 'R8G8B8A8_SNORM', 4, false],
-  [91, 'R16_FLOAT', 2, false],
-  [92, 'R16G16_FLOAT', 4, false],
-  [94, 'R16G16B16A16_FLOAT', 8, false],
+  [91, 'R16_FLOAT', 2, true],
+  [92, 'R16G16_FLOAT', 4, true],
+  [94, 'R16G16B16A16_FLOAT', 8, true],
   [100, 'B8G8R8A8_SRGB', 4, true],
   [104, 'R8G8B8A8_SRGB', 4, true],
-  [124, 'R11G11B10_FLOAT', 4, false],
+  [124, 'R11G11B10_FLOAT', 4, true],
   [125, 'R9G9B9E5_FLOAT', 4, false],
   [134, 'R8G8B8X8_UNORM', 4, true],
   [177, 'R8_UINT', 1, true],
