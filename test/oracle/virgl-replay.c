@@ -869,7 +869,7 @@ static void resource_flush(const struct request *q)
       if (s->resource_id != id)
          continue;
       char name[64];
-      snprintf(name, sizeof(name), "frame-%05llu-s%u.png", (unsigned long long)frames_written, i);
+      snprintf(name, sizeof(name), "frame-%05llu-s%u-r%u.png", (unsigned long long)frames_written, i, id);
       bool ok;
       if (!r->in_renderer) {
          ok = s->blob && blob_backing_png(name, r, s);

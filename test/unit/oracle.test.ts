@@ -174,10 +174,10 @@ describe('reference renderer (virglrenderer replay)', () => {
       { name: 'CLEAR', count: 1, dwords: 9 },
       { name: 'CREATE_OBJECT.SURFACE', count: 1, dwords: 6 },
     ]);
-    expect(readdirSync(out).sort()).toEqual(['frame-00000-s0.png', 'readback-00000-r10.png']);
-    const frame = pixels(join(out, 'frame-00000-s0.png'));
+    expect(readdirSync(out).sort()).toEqual(['frame-00000-s0-r10.png', 'readback-00000-r10.png']);
+    const frame = pixels(frameFile(out, 0));
     expect([frame.width, frame.height]).toEqual([64, 64]);
-    everyPixel(join(out, 'frame-00000-s0.png'), [255, 51, 102, 255]);
+    everyPixel(frameFile(out, 0), [255, 51, 102, 255]);
     const readback = pixels(join(out, 'readback-00000-r10.png'));
     expect([readback.width, readback.height]).toEqual([16, 8]);
     everyPixel(join(out, 'readback-00000-r10.png'), [255, 51, 102, 255]);
@@ -212,7 +212,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 1, renderer_errors: 0, stream_errors: 0 });
     expect(run.summary?.virgl.find((v) => v.name === 'DRAW_VBO')).toEqual({ name: 'DRAW_VBO', count: 1, dwords: 13 });
-    const frame = pixels(join(out, 'frame-00000-s0.png'));
+    const frame = pixels(frameFile(out, 0));
     const rows = (from: number, to: number, rgba: number[]) => {
       for (let y = from; y < to; y++) for (let x = 0; x < 64; x++) expect(frame.rgba(x, y), `${x},${y}`).toEqual(rgba);
     };
@@ -253,8 +253,8 @@ describe('reference renderer (virglrenderer replay)', () => {
       const at = y * stride + x * 4;
       return [bytes[at + 2] as number, bytes[at + 1] as number, bytes[at] as number, 255];
     };
-    const first = pixels(join(out, 'frame-00000-s0.png'));
-    const second = pixels(join(out, 'frame-00001-s0.png'));
+    const first = pixels(frameFile(out, 0));
+    const second = pixels(frameFile(out, 1));
     const updated = guest.slice();
     updated.fill(0xee, 2 * stride, 3 * stride);
     for (let y = 0; y < h; y++) {
@@ -287,7 +287,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 1, renderer_errors: 0 });
     expect(run.summary?.notes).toEqual({ 'guest-blob': 1 });
-    const frame = pixels(join(out, 'frame-00000-s0.png'));
+    const frame = pixels(frameFile(out, 0));
     expect([frame.width, frame.height]).toEqual([w, h]);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(frame.rgba(x, y)).toEqual([...guest.subarray(offset + y * stride + x * 4, offset + y * stride + x * 4 + 4)]);
   });
@@ -326,3 +326,11 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(run.summary?.notes).toEqual({ 'virgl-stream-truncated': 1, 'request-too-short': 1, 'unknown-resource': 1, 'unknown-record': 1 });
   });
 });
+
+/** The PNG of frame `n` of scanout 0, whichever resource it shows. */
+function frameFile(dir: string, n: number): string {
+  const prefix = `frame-${String(n).padStart(5, '0')}-s0-r`;
+  const name = readdirSync(dir).find((f) => f.startsWith(prefix));
+  if (!name) throw new Error(`no ${prefix}*.png in ${dir}`);
+  return join(dir, name);
+}
