@@ -9,9 +9,10 @@ import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, root, run, ste
 
 ensureNpmPackages();
 ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
-step('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)');
+step('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)');
 try {
-  ensureGuestImage();
+  ensureGuestImage('2d');
+  ensureGuestImage('3d');
 } catch (error) {
   fail(`the guest image could not be built: ${error.message}`);
 }
