@@ -9,6 +9,7 @@ import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
 import type { Backend, BackendChoice } from './backends.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
+import { unionInto } from './rect.ts';
 
 type Canvas = HTMLCanvasElement | OffscreenCanvas;
 
@@ -276,15 +277,6 @@ export class WorkerPresenter implements Presenter {
     console.warn(`virtio-gpu-web: ${what}`);
     this.options.onRecovery?.(what);
   }
-}
-
-function unionInto(into: Rect, r: Rect): void {
-  const right = Math.max(into.x + into.width, r.x + r.width);
-  const bottom = Math.max(into.y + into.height, r.y + r.height);
-  into.x = Math.min(into.x, r.x);
-  into.y = Math.min(into.y, r.y);
-  into.width = right - into.x;
-  into.height = bottom - into.y;
 }
 
 /** A fresh canvas in place of one that went to a dead worker, keeping what the page styles and finds it by. */
