@@ -1,11 +1,16 @@
+/** '2d': the small initramfs guest. '3d': the same kernel with a root disk holding Debian's Mesa, kmscube, glmark2 and the 3D test programs. */
+export type GuestImageKind = '2d' | '3d';
 export interface GuestImagePaths {
+  kind: GuestImageKind;
   dir: string;
   kernel: string;
   initrd: string;
   bios: string;
   manifest: string;
+  /** The root disk image (3d only), given to v86 as its first IDE disk. */
+  disk?: string;
 }
-export function recipeHash(): string;
-export function imageDir(): string;
-export function imagePaths(dir?: string): GuestImagePaths;
-export function ensureGuestImage(): GuestImagePaths;
+export function recipeHash(kind?: GuestImageKind): string;
+export function imageDir(kind?: GuestImageKind): string;
+export function imagePaths(kind?: GuestImageKind, dir?: string): GuestImagePaths;
+export function ensureGuestImage(kind?: GuestImageKind): GuestImagePaths;

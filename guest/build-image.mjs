@@ -1,7 +1,11 @@
-// Builds the test guest from Debian i386 packages: a kernel, an initramfs
-// (busybox + the virtio_gpu module chain + guest/init.sh) and SeaBIOS.
-// Output goes to .cache/guest/<recipe hash>/ and is rebuilt only when the
-// recipe changes. Plain Node: it runs before `npm ci` too.
+// Builds the test guests from Debian i386 packages. Kind '2d': a kernel, an
+// initramfs (busybox + the virtio_gpu module chain + guest/init.sh) and
+// SeaBIOS, in .cache/guest/<recipe hash>/. Kind '3d': the same kernel and
+// BIOS, an initramfs that also loads the IDE disk and ext4 drivers, and a
+// disk image (ext2) holding Debian's Mesa, kmscube, glmark2 and the
+// project's 3D test programs, in .cache/guest/3d-<recipe hash>/.
+// Each is rebuilt only when its recipe changes. Plain Node: it runs before
+// `npm ci` too.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,6 +20,16 @@ const PACKAGES = ['linux-image-686:i386', 'busybox-static:i386', 'seabios'];
 const WANTED_MODULES = ['virtio_pci', 'virtio_gpu'];
 /** With `vgw.display=vga` the guest drives v86's own Bochs VBE display instead (the benchmark's baseline). */
 const VGA_MODULES = ['bochs'];
+/** The 3d image's root disk: v86 emulates a PIIX IDE controller; ext4's driver mounts the ext2 disk and needs a crc32c implementation to mount anything. */
+const DISK_MODULES = ['ata_piix', 'sd_mod', 'crc32c_generic', 'ext4'];
+/** Debian i386 packages on the 3d image's disk (with their dependencies): Mesa with its virgl driver, EGL, GLES, GBM, two demos, and a shell. */
+const MESA_PACKAGES = ['libgl1-mesa-dri:i386', 'libegl1:i386', 'libegl-mesa0:i386', 'libgles2:i386', 'libgbm1:i386', 'kmscube:i386', 'glmark2-es2-drm:i386', 'busybox-static:i386'];
+/** Headers the 3D test programs compile against; they link against the libraries on the disk itself. */
+const GL_HEADER_PACKAGES = ['libegl-dev:i386', 'libgles-dev:i386', 'libgl-dev:i386', 'libgbm-dev:i386', 'libdrm-dev:i386'];
+/** Libraries the 3D test programs link against, as their sonames on the disk. */
+const GL_LIBRARIES = ['libEGL.so.1', 'libGLESv2.so.2', 'libgbm.so.1', 'libdrm.so.2'];
+/** Free space left on the disk for what the guest writes (/tmp, Mesa's shader cache). */
+const DISK_SPARE_BYTES = 64 << 20;
 
 function say(message) {
   console.log(`[guest] ${message}`);
@@ -26,54 +40,77 @@ function sh(command, args, options = {}) {
 }
 
 const PROGRAMS = join(here, 'programs');
-/** Host packages that build the guest's own test programs (C, i386, static). */
+const PROGRAMS_3D = join(here, 'programs-3d');
+/** Host packages that build the guest's own test programs (C, i386). */
 const BUILD_PACKAGES = [{ pkg: 'gcc-multilib' }, { pkg: 'libc6-dev-i386' }];
+/** Host packages that make the 3d image's disk without root privileges (`mke2fs -d`). */
+const DISK_BUILD_PACKAGES = [{ command: 'mke2fs', pkg: 'e2fsprogs' }];
 
-export function recipeHash() {
+/** @param {'2d' | '3d'} kind */
+export function recipeHash(kind = '2d') {
   const h = createHash('sha256');
   for (const file of ['build-image.mjs', 'init.sh']) h.update(readFileSync(join(here, file)));
   for (const file of programSources()) h.update(basename(file)).update(readFileSync(file));
   h.update(PACKAGES.join(','));
+  if (kind === '3d') {
+    for (const file of sources3d()) h.update(basename(file)).update(readFileSync(file));
+    h.update([...MESA_PACKAGES, ...GL_HEADER_PACKAGES].join(','));
+  }
   return h.digest('hex').slice(0, 16);
 }
 
-export function imageDir() {
-  return join(root, '.cache', 'guest', recipeHash());
+/** @param {'2d' | '3d'} kind */
+export function imageDir(kind = '2d') {
+  return join(root, '.cache', 'guest', kind === '3d' ? `3d-${recipeHash(kind)}` : recipeHash(kind));
 }
 
-export function imagePaths(dir = imageDir()) {
-  return { dir, kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initramfs.cpio'), bios: join(dir, 'bios.bin'), manifest: join(dir, 'manifest.json') };
+/** @param {'2d' | '3d'} kind */
+export function imagePaths(kind = '2d', dir = imageDir(kind)) {
+  const paths = { kind, dir, kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initramfs.cpio'), bios: join(dir, 'bios.bin'), manifest: join(dir, 'manifest.json') };
+  return kind === '3d' ? { ...paths, disk: join(dir, 'disk.img') } : paths;
 }
 
-/** Returns the image paths, building the image first when the cache lacks it. */
-export function ensureGuestImage() {
-  const paths = imagePaths();
+/**
+ * Returns the image paths, building the image first when the cache lacks it.
+ * @param {'2d' | '3d'} kind
+ */
+export function ensureGuestImage(kind = '2d') {
+  const paths = imagePaths(kind);
   if (existsSync(paths.manifest)) return paths;
-  say(`building the guest image (recipe ${recipeHash()}) into ${relative(root, paths.dir)}`);
+  const started = Date.now();
+  say(`building the ${kind} guest image (recipe ${recipeHash(kind)}) into ${relative(root, paths.dir)}`);
   const work = `${paths.dir}.work`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   ensureDebianPackages(BUILD_PACKAGES, 'to build the guest test programs for i386');
+  if (kind === '3d') ensureDebianPackages(DISK_BUILD_PACKAGES, "to make the 3d guest's disk image");
   const debs = download(work);
   const tree = join(work, 'tree');
   for (const deb of debs) sh('dpkg-deb', ['-x', deb, tree], { maxBuffer: 1 << 26 });
   const kernelVersion = readdirSync(join(tree, 'lib/modules'))[0];
   say(`kernel ${kernelVersion}`);
-  const modules = moduleClosure(join(tree, 'lib/modules', kernelVersion), WANTED_MODULES);
-  const vgaModules = moduleClosure(join(tree, 'lib/modules', kernelVersion), VGA_MODULES);
+  const modulesDir = join(tree, 'lib/modules', kernelVersion);
+  const modules = moduleClosure(modulesDir, WANTED_MODULES);
+  const vgaModules = moduleClosure(modulesDir, VGA_MODULES);
+  const diskModules = kind === '3d' ? moduleClosure(modulesDir, DISK_MODULES) : [];
   say(`modules (load order): ${modules.map((m) => basename(m, '.ko')).join(' ')}; for vga: ${vgaModules.map((m) => basename(m, '.ko')).join(' ')}`);
+  if (diskModules.length) say(`modules for the root disk: ${diskModules.map((m) => basename(m, '.ko')).join(' ')}`);
   const programs = buildPrograms(work, tree);
-  const cpio = buildInitramfs(tree, kernelVersion, modules, vgaModules, programs);
-  mkdirSync(work + '/out', { recursive: true });
-  copyFileSync(join(tree, 'boot', `vmlinuz-${kernelVersion}`), join(work, 'out/vmlinuz'));
-  writeFileSync(join(work, 'out/initramfs.cpio'), cpio);
-  copyFileSync(join(tree, 'usr/share/seabios/bios.bin'), join(work, 'out/bios.bin'));
-  const manifest = { recipe: recipeHash(), kernelVersion, packages: debs.map((d) => basename(d)), modules, initrdBytes: cpio.length, builtAt: new Date().toISOString() };
-  writeFileSync(join(work, 'out/manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The 3d guest runs its programs from the disk; its initramfs only mounts it.
+  const cpio = buildInitramfs(tree, kernelVersion, { load: modules, vga: vgaModules, disk: diskModules }, kind === '3d' ? [] : programs);
+  const out = join(work, 'out');
+  mkdirSync(out, { recursive: true });
+  const disk = kind === '3d' ? buildDisk(work, programs, join(out, 'disk.img')) : undefined;
+  copyFileSync(join(tree, 'boot', `vmlinuz-${kernelVersion}`), join(out, 'vmlinuz'));
+  writeFileSync(join(out, 'initramfs.cpio'), cpio);
+  copyFileSync(join(tree, 'usr/share/seabios/bios.bin'), join(out, 'bios.bin'));
+  const manifest = { kind, recipe: recipeHash(kind), kernelVersion, packages: debs.map((d) => basename(d)), modules, initrdBytes: cpio.length, ...disk, builtAt: new Date().toISOString() };
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   rmSync(paths.dir, { recursive: true, force: true });
-  renameSync(join(work, 'out'), paths.dir);
+  renameSync(out, paths.dir);
   rmSync(work, { recursive: true, force: true });
-  say(`done: vmlinuz ${mb(statSync(paths.kernel).size)}, initramfs ${mb(cpio.length)}, bios.bin ${mb(statSync(paths.bios).size)}`);
+  const diskNote = disk ? `, disk.img ${mb(disk.diskBytes)}` : '';
+  say(`done in ${((Date.now() - started) / 1000).toFixed(0)} s: vmlinuz ${mb(statSync(paths.kernel).size)}, initramfs ${mb(cpio.length)}, bios.bin ${mb(statSync(paths.bios).size)}${diskNote}`);
   return paths;
 }
 
@@ -83,6 +120,14 @@ function mb(bytes) {
 
 /** Downloads the .debs (and the kernel the meta package names) with apt-get. */
 function download(work) {
+  const kernel = resolveKernel();
+  // The kernel's own uapi headers (virtgpu_drm.h with the blob ioctls) build the test programs.
+  const headers = kernel.replace(/^linux-image-(.*)-686:i386$/, 'linux-headers-$1-common');
+  return aptDownload(join(work, 'debs'), [kernel, headers, ...PACKAGES.filter((p) => !p.startsWith('linux-image'))]);
+}
+
+/** The versioned kernel package `linux-image-686:i386` names, adding the i386 architecture and its package lists first if needed. */
+function resolveKernel() {
   const foreign = sh('dpkg', ['--print-foreign-architectures']);
   if (!foreign.split('\n').includes('i386')) {
     say('adding the i386 architecture to dpkg');
@@ -107,14 +152,37 @@ function download(work) {
     kernel = resolve();
   }
   if (!kernel) throw new Error('cannot resolve linux-image-686:i386 to a kernel package (is Debian i386 reachable through apt?)');
-  const dir = join(work, 'debs');
+  return kernel;
+}
+
+/** `apt-get download`s the named packages into `dir`; returns the .deb paths. */
+function aptDownload(dir, names) {
   mkdirSync(dir, { recursive: true });
-  // The kernel's own uapi headers (virtgpu_drm.h with the blob ioctls) build the test programs.
-  const headers = kernel.replace(/^linux-image-(.*)-686:i386$/, 'linux-headers-$1-common');
-  const names = [kernel, headers, ...PACKAGES.filter((p) => !p.startsWith('linux-image'))];
-  say(`downloading ${names.join(', ')}`);
+  say(`downloading ${names.length > 8 ? `${names.length} packages` : names.join(', ')}`);
   execFileSync('apt-get', ['download', '-q', ...names], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
-  return readdirSync(dir).filter((f) => f.endsWith('.deb')).map((f) => join(dir, f));
+  return readdirSync(dir).filter((f) => f.endsWith('.deb')).sort().map((f) => join(dir, f));
+}
+
+/**
+ * The packages `roots` need, by apt-cache's dependency closure: i386 packages,
+ * and architecture-independent ones (named without an architecture and not
+ * also wanted as i386; an unqualified name that is also i386 is the host's
+ * own copy of a Multi-Arch "same" library).
+ */
+function packageClosure(roots) {
+  const skip = ['--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances'];
+  const listed = sh('apt-cache', ['depends', '--recurse', ...skip, ...roots], { maxBuffer: 1 << 26 })
+    .split('\n')
+    .filter((line) => line && !line.startsWith(' ') && !line.startsWith('<'));
+  const names = new Set(listed);
+  const chosen = [...names].filter((n) => n.endsWith(':i386') || (!n.includes(':') && !names.has(`${n}:i386`) && isArchAll(n)));
+  const hostOnly = [...names].filter((n) => !n.includes(':') && !names.has(`${n}:i386`) && !chosen.includes(n));
+  if (hostOnly.length) say(`left out (a host-architecture package that nothing i386 provides): ${hostOnly.join(', ')}`);
+  return chosen.sort();
+}
+
+function isArchAll(name) {
+  return /^Architecture: all$/m.test(sh('apt-cache', ['show', '--no-all-versions', name]));
 }
 
 /** The wanted modules and everything they depend on, in load order, as paths under the modules folder. */
@@ -171,7 +239,12 @@ function buildPrograms(work, tree) {
   });
 }
 
-function buildInitramfs(tree, kernelVersion, modules, vgaModules, programs) {
+/**
+ * The initramfs: busybox, guest/init.sh as /init, the programs, and the
+ * modules with their load lists (etc/modules.load, .vga, and for the 3d
+ * image .disk, which init.sh takes as the sign to switch to the disk).
+ */
+function buildInitramfs(tree, kernelVersion, modules, programs) {
   const cpio = new CpioWriter();
   for (const dir of ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'root', 'lib', 'lib/modules']) cpio.dir(dir);
   cpio.charDevice('dev/console', 5, 1);
@@ -179,14 +252,92 @@ function buildInitramfs(tree, kernelVersion, modules, vgaModules, programs) {
   cpio.file('init', readFileSync(join(here, 'init.sh')), 0o755);
   for (const { name, data } of programs) cpio.file(`bin/${name}`, data, 0o755);
   const base = join(tree, 'lib/modules', kernelVersion);
-  for (const m of new Set([...modules, ...vgaModules])) {
+  for (const m of new Set(Object.values(modules).flat())) {
     let dir = 'lib/modules';
     for (const part of dirname(m).split('/')) cpio.dir((dir = `${dir}/${part}`));
     cpio.file(`lib/modules/${m}`, readFileSync(join(base, m)), 0o644);
   }
-  cpio.file('etc/modules.load', Buffer.from(modules.join('\n') + '\n'), 0o644);
-  cpio.file('etc/modules.vga', Buffer.from(vgaModules.join('\n') + '\n'), 0o644);
+  for (const [list, names] of Object.entries(modules)) {
+    if (names.length) cpio.file(`etc/modules.${list}`, Buffer.from(names.join('\n') + '\n'), 0o644);
+  }
   return cpio.finish();
+}
+
+function sources3d() {
+  return existsSync(PROGRAMS_3D) ? readdirSync(PROGRAMS_3D).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => join(PROGRAMS_3D, f)) : [];
+}
+
+/**
+ * Compiles the 3D test programs (guest/programs-3d/vgw-gl-*.c, each with the
+ * folder's shared C files) for i386: headers from Debian's i386 -dev
+ * packages, linked dynamically against the Mesa libraries on the disk.
+ */
+function build3dPrograms(work, rootfs) {
+  const headers = join(work, 'gl-headers');
+  for (const deb of aptDownload(join(work, 'debs-gl-headers'), GL_HEADER_PACKAGES)) sh('dpkg-deb', ['-x', deb, headers]);
+  const libraryDirs = ['usr/lib/i386-linux-gnu', 'lib/i386-linux-gnu'].map((d) => join(rootfs, d));
+  const linking = [...libraryDirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath-link,${d}`]), ...GL_LIBRARIES.map((l) => `-l:${l}`)];
+  const sources = sources3d().filter((f) => f.endsWith('.c'));
+  const shared = sources.filter((f) => !basename(f).startsWith('vgw-gl-'));
+  return sources.filter((f) => !shared.includes(f)).map((source) => {
+    const name = basename(source, '.c');
+    const out = join(work, name);
+    say(`compiling ${name} (gcc -m32, EGL + GBM + GLES)`);
+    // EGL_NO_X11: the programs draw on GBM; eglplatform.h would otherwise want Xlib's headers.
+    sh('gcc', ['-m32', '-O2', '-Wall', '-Wextra', '-Werror', '-DEGL_NO_X11', ...['usr/include', 'usr/include/libdrm'].map((d) => `-I${join(headers, d)}`), `-I${PROGRAMS_3D}`, '-o', out, source, ...shared, ...linking]);
+    return { name, data: readFileSync(out) };
+  });
+}
+
+/**
+ * The 3d image's root disk: Debian's Mesa packages and what they depend on,
+ * busybox as the shell, guest/init.sh as /init, and the test programs (2D
+ * and 3D) in /usr/local/bin, as an ext2 image made by `mke2fs -d` (no root
+ * privileges needed). Returns what the manifest records about it.
+ */
+function buildDisk(work, programs, file) {
+  const packages = packageClosure(MESA_PACKAGES);
+  const debs = aptDownload(join(work, 'debs-3d'), packages);
+  say(`downloaded ${debs.length} packages for the disk, ${mb(debs.reduce((n, d) => n + statSync(d).size, 0))}`);
+  const rootfs = join(work, 'rootfs');
+  debs.forEach((deb, i) => {
+    sh('dpkg-deb', ['-x', deb, rootfs], { maxBuffer: 1 << 26 });
+    if ((i + 1) % 10 === 0 || i === debs.length - 1) say(`unpacked ${i + 1}/${debs.length} packages`);
+  });
+  const gl = build3dPrograms(work, rootfs);
+  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'usr/local/bin']) mkdirSync(join(rootfs, dir), { recursive: true });
+  writeFileSync(join(rootfs, 'init'), readFileSync(join(here, 'init.sh')), { mode: 0o755 });
+  for (const { name, data } of [...programs, ...gl]) writeFileSync(join(rootfs, 'usr/local/bin', name), data, { mode: 0o755 });
+  const { blocks, inodes } = treeUsage(rootfs);
+  const inodeCount = Math.ceil(inodes * 1.2) + 1024;
+  // Data blocks, ext2's indirect blocks and group metadata (about 3 %), inode tables, and room to write.
+  const bytes = Math.ceil(blocks * 4096 * 1.03 + inodeCount * 256 + DISK_SPARE_BYTES);
+  const kib = Math.ceil(bytes / 1048576) * 1024;
+  say(`making the disk image: ${mb(blocks * 4096)} in ${inodes} files and folders, ${mb(kib * 1024)} image (mke2fs -d)`);
+  sh('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '4096', '-N', String(inodeCount), '-L', 'vgw-3d', '-E', 'root_owner=0:0', '-d', rootfs, file, `${kib}k`]);
+  return { diskPackages: debs.map((d) => basename(d)), programs3d: gl.map((p) => p.name), diskBytes: statSync(file).size, diskContentBytes: blocks * 4096 };
+}
+
+/** 4 KiB blocks the files under `dir` take (hard links once: Mesa's drivers are one file under many names), and how many files, folders and links there are. */
+function treeUsage(dir, seen = new Set()) {
+  let blocks = 1;
+  let inodes = 1;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const inner = treeUsage(path, seen);
+      blocks += inner.blocks;
+      inodes += inner.inodes;
+      continue;
+    }
+    inodes++;
+    if (!entry.isFile()) continue;
+    const { ino, size } = statSync(path);
+    if (seen.has(ino)) inodes--;
+    else blocks += Math.ceil(size / 4096);
+    seen.add(ino);
+  }
+  return { blocks, inodes };
 }
 
 /** The "newc" cpio format the kernel unpacks as initramfs. */
@@ -230,7 +381,9 @@ class CpioWriter {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
-    const paths = ensureGuestImage();
+    const kind = process.argv[2] ?? '2d';
+    if (kind !== '2d' && kind !== '3d') throw new Error(`unknown image kind '${kind}': use 2d or 3d`);
+    const paths = ensureGuestImage(kind);
     say(`image ready in ${relative(root, paths.dir)}`);
   } catch (error) {
     console.error(`[guest] failed: ${error.message}`);

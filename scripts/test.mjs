@@ -4,15 +4,24 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGuestImage } from '../guest/build-image.mjs';
+import { ensureOracle } from './oracle.mjs';
 import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
 ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
-step('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)');
+step('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)');
 try {
-  ensureGuestImage();
+  ensureGuestImage('2d');
+  ensureGuestImage('3d');
 } catch (error) {
   fail(`the guest image could not be built: ${error.message}`);
+}
+
+step('Reference renderer (virglrenderer on llvmpipe, built into .cache/oracle)');
+try {
+  ensureOracle();
+} catch (error) {
+  fail(`the reference renderer could not be built: ${error.message}`);
 }
 
 const results = join(root, 'test-results');

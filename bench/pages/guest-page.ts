@@ -20,13 +20,19 @@ export interface GuestBench {
   console: { guestSeconds: number; deliveredPerSecond: number };
 }
 
-/** Counts animation frames in which something was drawn (`mark()` since the last frame). */
-function frameCounter(): { mark: () => void; count: () => number } {
+/**
+ * Counts animation frames in which something new reached the canvas: `mark()`
+ * since the last frame, or a change of `presented()` (frames the GPU worker has shown).
+ */
+function frameCounter(presented: () => number = () => 0): { mark: () => void; count: () => number } {
   let drawn = false;
   let frames = 0;
+  let last = presented();
   const tick = () => {
-    if (drawn) frames++;
+    const now = presented();
+    if (drawn || now !== last) frames++;
     drawn = false;
+    last = now;
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -36,7 +42,8 @@ function frameCounter(): { mark: () => void; count: () => number } {
 async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
   const start = performance.now();
   const screen = document.getElementById('screen') as HTMLElement;
-  const frames = frameCounter();
+  let presented = () => 0;
+  const frames = frameCounter(() => presented());
   let firstFrameMs = 0;
   const drew = () => {
     firstFrameMs ||= performance.now() - start;
@@ -58,7 +65,8 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
   } else {
     const canvas = document.createElement('canvas');
     screen.append(canvas);
-    const presenter = await createWorkerPresenter({ canvases: [canvas], backend, onFlush: drew });
+    const presenter = await createWorkerPresenter({ canvases: [canvas], backend, onFlush: () => (firstFrameMs ||= performance.now() - start) });
+    presented = () => presenter.framesPresented(0);
     used = presenter.backend;
     emulator = new V86(await guestV86Options());
     emulator.add_listener('emulator-loaded', () => {

@@ -46,6 +46,22 @@ export class Backing {
     return done;
   }
 
+  /** Copies `src` into the backing from byte `offset`; returns the bytes copied (fewer when the backing ends first). */
+  copyIn(memory: GuestMemory, offset: number, src: Uint8Array): number {
+    if (offset >= this.totalBytes || src.length === 0) return 0;
+    let i = this.entryAt(offset);
+    let inner = offset - (this.starts[i] as number);
+    let done = 0;
+    while (done < src.length && i < this.addrs.length) {
+      const n = Math.min(src.length - done, (this.lengths[i] as number) - inner);
+      memory.write((this.addrs[i] as number) + inner, src.subarray(done, done + n));
+      done += n;
+      i++;
+      inner = 0;
+    }
+    return done;
+  }
+
   /** The entry holding byte `offset` (< totalBytes). */
   private entryAt(offset: number): number {
     let lo = 0;

@@ -15,7 +15,16 @@ import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_
 import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
-import { ResourceTable, type BlobResource, type Resource, type Resource2d } from './resources.ts';
+import { ResourceTable, type BlobResource, type Resource, type Resource2d, type Resource3d } from './resources.ts';
+import { ContextTable } from './contexts.ts';
+import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
+import { CAPS_V2_SIZE, VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
+import { RecordingRenderer } from '../renderers/recording-renderer.ts';
+import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
+import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK } from '../protocol/constants.ts';
+import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
+import { TraceRecorder } from '../trace/trace-recorder.ts';
+import { TraceQueue, type TraceSink } from '../trace/trace-writer.ts';
 import { ResponseWriter } from './response-writer.ts';
 import { Scanout, validateScanoutConfig, validateScanoutConfigs, type BlobLayout, type CursorState, type ScanoutConfig } from './scanouts.ts';
 
@@ -26,6 +35,10 @@ export interface DeviceFeatures {
   resourceUuid?: boolean;
   /** Offer VIRTIO_GPU_F_RESOURCE_BLOB (guest-memory blobs and SET_SCANOUT_BLOB). Default true. */
   resourceBlob?: boolean;
+  /** Offer VIRTIO_GPU_F_VIRGL: 3D contexts, the virgl capsets and SUBMIT_3D. Default false until a renderer draws them. */
+  virgl?: boolean;
+  /** Offer VIRTIO_GPU_F_CONTEXT_INIT (contexts name their capset; fences per ring). Default false; needs virgl. */
+  contextInit?: boolean;
 }
 
 export interface DeviceOptions {
@@ -37,6 +50,8 @@ export interface DeviceOptions {
   /** Where rejected commands are reported (rate-limited). Default console.warn. */
   log?: LogSink;
   logRate?: RateLimit;
+  /** Draws 3D command streams when virgl is offered. Default: a RecordingRenderer, which accepts everything and draws nothing. */
+  renderer3d?: Renderer3d;
 }
 
 const COMMAND_NAMES = new Map<number, string>(Object.entries(CommandType).map(([name, value]) => [value, name]));
@@ -48,8 +63,19 @@ const INT32_MAX = 0x7fff_ffff;
 
 export type ControlResult = Uint8Array | Promise<Uint8Array>;
 
+/** A key of READS_BACKING for UPDATE_CURSOR, which arrives on the cursor queue. */
+const CURSOR_READS = -1;
+/** Commands that read a resource's guest memory, and where their resource id sits. */
+const READS_BACKING = new Map<number, number>([
+  [CommandType.TRANSFER_TO_HOST_2D, W.TransferToHost2d.offsets.resourceId as number],
+  [CommandType.TRANSFER_TO_HOST_3D, W.TransferHost3d.offsets.resourceId as number],
+  [CommandType.RESOURCE_FLUSH, W.ResourceFlush.offsets.resourceId as number],
+  [CommandType.SET_SCANOUT_BLOB, W.SetScanoutBlob.offsets.resourceId as number],
+  [CURSOR_READS, W.UpdateCursor.offsets.resourceId as number],
+]);
+
 type SavedResource =
-  | { kind: '2d'; id: number; format: number; width: number; height: number; pixels: Uint8Array; backing: SavedBacking | null; uuid: Uint8Array | null }
+  | { kind: '2d'; id: number; format: number; width: number; height: number; pixels: Uint8Array; backing: SavedBacking | null; uuid: Uint8Array | null; virgl: Resource3dParams | null }
   | { kind: 'blob'; id: number; size: number; blobFlags: number; backing: SavedBacking | null; uuid: Uint8Array | null };
 type SavedBacking = { addrs: Float64Array; lengths: Uint32Array };
 
@@ -73,13 +99,19 @@ export class VirtioGpuDevice {
   private readonly presenter: Presenter;
   private readonly resources: ResourceTable;
   private readonly log: LogSink;
-  private readonly response = new ResponseWriter(W.RespEdid.size);
+  private readonly response = new ResponseWriter(Math.max(W.RespEdid.size, HEADER_SIZE + CAPS_V2_SIZE));
+  private readonly contexts: ContextTable;
+  readonly renderer3d: Renderer3d;
   private readonly hdr = W.CtrlHeader.zero();
   private readonly decoded = new Map<StructCodec<unknown>, unknown>();
+  /** A blob scanout's damage in scanout coordinates, reused: presenters read it during flush() only. */
+  private readonly scanoutDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   private readonly entry = W.MemEntry.zero();
+  private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
   private inFlight = 0;
+  private recorder: TraceRecorder | null = null;
 
   constructor(options: DeviceOptions) {
     validateOptions(options);
@@ -89,7 +121,13 @@ export class VirtioGpuDevice {
     this.scanouts = options.scanouts.map((config, i) => new Scanout(i, config));
     const f = options.features ?? {};
     this.features =
-      (f.edid === false ? 0 : 1 << Feature.EDID) | (f.resourceUuid === false ? 0 : 1 << Feature.RESOURCE_UUID) | (f.resourceBlob === false ? 0 : 1 << Feature.RESOURCE_BLOB);
+      (f.edid === false ? 0 : 1 << Feature.EDID) |
+      (f.resourceUuid === false ? 0 : 1 << Feature.RESOURCE_UUID) |
+      (f.resourceBlob === false ? 0 : 1 << Feature.RESOURCE_BLOB) |
+      (f.virgl ? 1 << Feature.VIRGL : 0) |
+      (f.virgl && f.contextInit ? 1 << Feature.CONTEXT_INIT : 0);
+    this.contexts = new ContextTable(this.limits.maxContexts);
+    this.renderer3d = options.renderer3d ?? new RecordingRenderer();
     this.resources = new ResourceTable(this.limits, this.presenter.needsSharedPixels);
     const sink = options.log ?? ((m: string) => console.warn(m));
     this.log = rateLimitedLog(sink, options.logRate ?? DEFAULT_LOG_RATE);
@@ -99,6 +137,11 @@ export class VirtioGpuDevice {
   /** Live resources and their host bytes, for limits and stats. */
   get resourceUsage(): { count: number; bytes: number } {
     return { count: this.resources.count, bytes: this.resources.bytes };
+  }
+
+  /** Capability sets the driver may ask for (the config space's num_capsets). */
+  get capsetCount(): number {
+    return this.offers(Feature.VIRGL) ? VIRGL_CAPSETS.length : 0;
   }
 
   /** Commands whose answer waits on the presenter; a snapshot needs none. */
@@ -133,6 +176,7 @@ export class VirtioGpuDevice {
     const config = { width: scanout.width, height: scanout.height, connected: scanout.connected, ...change };
     validateScanoutConfig(config, `scanout ${index}`);
     scanout.configure(config);
+    this.recordDevice();
     this.eventsRead |= Event.DISPLAY;
     this.onDisplayEvent?.();
   }
@@ -145,12 +189,46 @@ export class VirtioGpuDevice {
    * reuse its buffer).
    */
   executeControl(request: Uint8Array): ControlResult {
+    const result = this.runControl(request);
+    if (this.recorder) this.recorder.command(TraceQueue.CONTROL, result instanceof Uint8Array ? this.response.typeOf(result) : ResponseType.OK_NODATA, request);
+    return result;
+  }
+
+  /**
+   * Records what the guest asks from now on into `sink` (src/trace/FORMAT.md);
+   * returns the function that stops recording.
+   */
+  startRecording(sink: TraceSink): () => void {
+    const recorder = new TraceRecorder(sink, this.memory);
+    this.recorder = recorder;
+    this.recordDevice();
+    return () => {
+      if (this.recorder === recorder) this.recorder = null;
+    };
+  }
+
+  private recordDevice(): void {
+    this.recorder?.device(BigInt(this.features), this.scanouts.map((s) => (s.connected ? { width: s.width, height: s.height } : { width: 0, height: 0 })));
+  }
+
+  /** Before a command that reads a resource's guest memory, the recorder writes what changed there. */
+  private recordReads(type: number, request: Uint8Array): void {
+    const at = READS_BACKING.get(type);
+    if (at === undefined || !this.recorder || request.length < at + 4) return;
+    const resource = this.resources.get(new DataView(request.buffer, request.byteOffset, request.byteLength).getUint32(at, true));
+    const transfer = type === CommandType.TRANSFER_TO_HOST_2D || type === CommandType.TRANSFER_TO_HOST_3D;
+    // Other commands read guest pages only of blobs; 2D resources show their host copy.
+    if (resource?.backing && (transfer || resource.kind === 'blob')) this.recorder.backing(resource.id, resource.backing);
+  }
+
+  private runControl(request: Uint8Array): ControlResult {
     const hdr = this.hdr;
     if (request.length < HEADER_SIZE) {
       W.CtrlHeader.read(new Uint8Array(HEADER_SIZE), 0, hdr);
       return this.answerError(new CommandError(ERR_UNSPEC, `request of ${request.length} bytes has no header`));
     }
     W.CtrlHeader.read(request, 0, hdr);
+    if (this.recorder) this.recordReads(hdr.type, request);
     this.response.begin();
     let pending: Promise<unknown> | void;
     try {
@@ -173,6 +251,10 @@ export class VirtioGpuDevice {
 
   /** Runs one cursor-queue command; the cursor queue has no responses. */
   executeCursor(request: Uint8Array): void {
+    if (this.recorder) {
+      this.recordReads(CURSOR_READS, request);
+      this.recorder.command(TraceQueue.CURSOR, 0, request);
+    }
     try {
       const cmd = this.decode(W.UpdateCursor, request);
       const type = cmd.hdr.type;
@@ -203,20 +285,28 @@ export class VirtioGpuDevice {
       if (scanout.cursor.visible) this.toPresenter(() => this.presenter.moveCursor(scanout.index, 0, 0, false));
       Object.assign(scanout.cursor, { image: null, resourceId: 0, x: 0, y: 0, visible: false });
     }
-    for (const resource of this.resources.all()) if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
+    for (const resource of this.resources.all()) {
+      if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
+      if (resource.kind !== 'blob' && resource.virgl) this.renderer3d.destroyResource(resource.id);
+    }
     this.resources.clear();
+    for (const id of this.contexts.ids()) this.renderer3d.destroyContext(id);
+    this.contexts.clear();
     this.eventsRead = 0;
   }
 
   saveState(): DeviceState {
     if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
+    if (this.contexts.count > 0 || [...this.resources.all()].some((r) => r.kind === '3d')) {
+      throw new Error('virtio-gpu-web: cannot save state while the guest has 3D contexts or 3D-only resources (their storage is the renderer\'s)');
+    }
     const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
     return {
       eventsRead: this.eventsRead,
       resources: [...this.resources.all()].map((r): SavedResource =>
         r.kind === '2d'
-          ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice() }
-          : { kind: 'blob', ...common(r), size: r.size, blobFlags: r.blobFlags },
+          ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl }
+          : { kind: 'blob', ...common(r), size: (r as BlobResource).size, blobFlags: (r as BlobResource).blobFlags },
       ),
       scanouts: this.scanouts.map((s) => ({
         config: { width: s.width, height: s.height, connected: s.connected },
@@ -239,6 +329,8 @@ export class VirtioGpuDevice {
         r.pixels.set(saved.pixels.subarray(0, r.pixels.length));
         r.backing = backing;
         r.uuid = saved.uuid;
+        r.virgl = saved.virgl ?? null;
+        if (r.virgl) this.renderer3d.createResource(r.id, r.virgl);
         this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
       } else if (backing) {
         this.resources.createBlob(saved.id, saved.size, saved.blobFlags, backing).uuid = saved.uuid;
@@ -249,7 +341,7 @@ export class VirtioGpuDevice {
       scanout.configure(saved.config);
       const resource = this.resources.get(saved.resourceId);
       if (resource?.kind === '2d') this.showResource(scanout, resource, saved.rect);
-      else if (resource && saved.blob) this.showBlob(scanout, resource, saved.rect, saved.blob);
+      else if (resource?.kind === 'blob' && saved.blob) this.showBlob(scanout, resource, saved.rect, saved.blob);
       Object.assign(scanout.cursor, saved.cursor);
       const { image, x, y, visible } = scanout.cursor;
       if (visible && image) this.toPresenter(() => this.presenter.setCursor(i, image, x, y));
@@ -270,6 +362,16 @@ export class VirtioGpuDevice {
       case CommandType.RESOURCE_ASSIGN_UUID: return this.assignUuid(request);
       case CommandType.RESOURCE_CREATE_BLOB: return this.resourceCreateBlob(request);
       case CommandType.SET_SCANOUT_BLOB: return this.setScanoutBlob(request);
+      case CommandType.GET_CAPSET_INFO: return this.getCapsetInfo(request);
+      case CommandType.GET_CAPSET: return this.getCapset(request);
+      case CommandType.CTX_CREATE: return this.ctxCreate(request);
+      case CommandType.CTX_DESTROY: return this.ctxDestroy();
+      case CommandType.CTX_ATTACH_RESOURCE: return this.ctxAttachResource(request, true);
+      case CommandType.CTX_DETACH_RESOURCE: return this.ctxAttachResource(request, false);
+      case CommandType.RESOURCE_CREATE_3D: return this.resourceCreate3d(request);
+      case CommandType.TRANSFER_TO_HOST_3D: return this.transfer3d(request, true);
+      case CommandType.TRANSFER_FROM_HOST_3D: return this.transfer3d(request, false);
+      case CommandType.SUBMIT_3D: return this.submit3d(request);
       default:
         throw new CommandError(ERR_UNSPEC, `unsupported command ${commandName(type)}`);
     }
@@ -303,6 +405,11 @@ export class VirtioGpuDevice {
   private resourceCreate2d(request: Uint8Array): void {
     const cmd = this.decode(W.ResourceCreate2d, request);
     const r = this.resources.create2d(cmd.resourceId, cmd.format, cmd.width, cmd.height);
+    if (this.offers(Feature.VIRGL)) {
+      // As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use.
+      r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
+      this.renderer3d.createResource(r.id, r.virgl);
+    }
     this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
   }
 
@@ -321,6 +428,9 @@ export class VirtioGpuDevice {
     for (const scanout of this.scanouts) if (resource.scanoutMask & (1 << scanout.index)) this.disableScanout(scanout);
     this.resources.remove(resource);
     if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer3d.detachResource(context.id, resource.id);
+    if (rendered) this.renderer3d.destroyResource(resource.id);
   }
 
   private setScanout(request: Uint8Array): void {
@@ -360,6 +470,7 @@ export class VirtioGpuDevice {
       return null;
     }
     const resource = this.resources.find(resourceId);
+    check(resource.kind !== '3d', ERR_INVALID_PARAMETER, () => `resource ${resource.id} is a 3D resource no scanout can show (a multi-level, layered or non-RGB one)`);
     check(resource.kind === kind, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is ${resource.kind === 'blob' ? 'a blob: use SET_SCANOUT_BLOB' : 'not a blob: use SET_SCANOUT'}`);
     check(resource.backing !== null, ERR_UNSPEC, () => `resource ${resource.id} has no backing`);
     return { scanout, resource };
@@ -369,6 +480,7 @@ export class VirtioGpuDevice {
     const cmd = this.decode(W.ResourceFlush, request);
     const resource = this.resources.find(cmd.resourceId);
     const { r } = cmd;
+    if (resource.kind === '3d') return;
     if (resource.kind === '2d' && !fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     let presented: Promise<unknown> | undefined;
     let shown = false;
@@ -377,8 +489,8 @@ export class VirtioGpuDevice {
       const damage = intersect(r, scanout.rect);
       if (!damage) continue;
       shown = true;
-      const done = this.flushScanout(scanout, damage);
-      presented = presented ? Promise.all([presented, done]) : done;
+      const held = this.flushScanout(scanout, damage);
+      if (held) presented = presented ? Promise.all([presented, held]) : held;
     }
     if (!shown && resource.kind === 'blob') fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
     return presented;
@@ -392,17 +504,168 @@ export class VirtioGpuDevice {
     const backing = resource.backing;
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
-    if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
-    const { stride, pixels } = resource;
-    // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
-    if (r.x === 0 && r.width === resource.width) {
-      backing.copyOut(this.memory, offset, pixels, r.y * stride, stride * r.height);
+    if (resource.kind === '3d' || resource.virgl) {
+      // As QEMU with virgl: a 2D transfer into a 3D resource is a level-0 box with packed rows.
+      const t = this.transfer;
+      Object.assign(t.box, { x: r.x, y: r.y, z: 0, w: r.width, h: r.height, d: 1 });
+      Object.assign(t, { ctxId: 0, resourceId: resource.id, level: 0, offset, stride: 0, layerStride: 0 });
+      this.runTransfer3d(resource, t, true);
       return;
     }
-    const rowBytes = r.width * 4;
-    for (let row = 0; row < r.height; row++) {
-      backing.copyOut(this.memory, offset + stride * row, pixels, (r.y + row) * stride + r.x * 4, rowBytes);
+    if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+    // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
+    this.copyRows(backing, offset, resource.stride, resource, r.x, r.y, r.width, r.height);
+  }
+
+  /** Copies a rect of guest rows (`stride` apart from `offset`) into a resource's host pixels: one copy when whole rows match. */
+  private copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void {
+    const { pixels } = resource;
+    if (x === 0 && width === resource.width && stride === resource.stride) {
+      backing.copyOut(this.memory, offset, pixels, y * stride, stride * height);
+      return;
     }
+    const rowBytes = width * 4;
+    for (let row = 0; row < height; row++) backing.copyOut(this.memory, offset + stride * row, pixels, (y + row) * resource.stride + x * 4, rowBytes);
+  }
+
+  private require3d(): void {
+    check(this.offers(Feature.VIRGL), ERR_UNSPEC, () => `${commandName(this.hdr.type)}: 3D is not offered (VIRTIO_GPU_F_VIRGL is off)`);
+  }
+
+  private getCapsetInfo(request: Uint8Array): void {
+    this.require3d();
+    const cmd = this.decode(W.GetCapsetInfo, request);
+    const info = VIRGL_CAPSETS[cmd.capsetIndex];
+    check(info !== undefined, ERR_INVALID_PARAMETER, () => `capset index ${cmd.capsetIndex}; the device has ${this.capsetCount}`);
+    const resp = this.response.body(W.RespCapsetInfo);
+    resp.capsetId = info.id;
+    resp.capsetMaxVersion = info.maxVersion;
+    resp.capsetMaxSize = info.maxSize;
+    this.response.respond(this.hdr, W.RespCapsetInfo, resp, ResponseType.OK_CAPSET_INFO);
+  }
+
+  private getCapset(request: Uint8Array): void {
+    this.require3d();
+    const cmd = this.decode(W.GetCapset, request);
+    const caps = virglCapset(cmd.capsetId, cmd.capsetVersion);
+    check(caps !== null, ERR_INVALID_PARAMETER, () => `no capset ${cmd.capsetId} version ${cmd.capsetVersion}`);
+    this.response.respondBytes(this.hdr, caps, ResponseType.OK_CAPSET);
+    this.recorder?.capset(cmd.capsetId, cmd.capsetVersion, caps);
+  }
+
+  private ctxCreate(request: Uint8Array): void {
+    this.require3d();
+    const cmd = this.decode(W.CtxCreate, request);
+    const capsetId = cmd.contextInit & CONTEXT_INIT_CAPSET_ID_MASK;
+    check(cmd.contextInit === 0 || this.offers(Feature.CONTEXT_INIT), ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)} without VIRTIO_GPU_F_CONTEXT_INIT`);
+    check(cmd.contextInit === capsetId && (capsetId === 0 || capsetId === CapsetId.VIRGL || capsetId === CapsetId.VIRGL2), ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)}: the device speaks capsets virgl (1) and virgl2 (2)`);
+    check(cmd.nlen <= cmd.debugName.length, ERR_INVALID_PARAMETER, () => `debug name of ${cmd.nlen} bytes (at most ${cmd.debugName.length})`);
+    const name = new TextDecoder().decode(cmd.debugName.subarray(0, cmd.nlen));
+    const context = this.contexts.create(this.hdr.ctxId, capsetId || CapsetId.VIRGL2, name);
+    this.renderer3d.createContext(context.id, context.capsetId, name);
+  }
+
+  private ctxDestroy(): void {
+    this.require3d();
+    const context = this.contexts.find(this.hdr.ctxId);
+    this.contexts.remove(context);
+    this.renderer3d.destroyContext(context.id);
+  }
+
+  private ctxAttachResource(request: Uint8Array, attach: boolean): void {
+    this.require3d();
+    const context = this.contexts.find(this.hdr.ctxId);
+    const resource = this.resources.find(this.decode(W.ResourceOnly, request).resourceId);
+    // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    if (attach) {
+      check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
+      context.resources.add(resource.id);
+      if (rendered) this.renderer3d.attachResource(context.id, resource.id);
+    } else {
+      check(context.resources.delete(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is not attached to context ${context.id}`);
+      if (rendered) this.renderer3d.detachResource(context.id, resource.id);
+    }
+  }
+
+  private resourceCreate3d(request: Uint8Array): void {
+    this.require3d();
+    const cmd = this.decode(W.ResourceCreate3d, request);
+    const params: Resource3dParams = {
+      target: cmd.target,
+      format: cmd.format,
+      bind: cmd.bind,
+      width: cmd.width,
+      height: cmd.height,
+      depth: cmd.depth,
+      arraySize: cmd.arraySize,
+      lastLevel: cmd.lastLevel,
+      nrSamples: cmd.nrSamples,
+      flags: cmd.flags,
+    };
+    const hostBytes = validateResource3d(params, this.limits);
+    if (isDisplayable(params)) {
+      const r = this.resources.create2d(cmd.resourceId, params.format, params.width, params.height);
+      r.virgl = params;
+      this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
+    } else {
+      this.resources.create3d(cmd.resourceId, params, hostBytes);
+    }
+    this.renderer3d.createResource(cmd.resourceId, params);
+  }
+
+  private transfer3d(request: Uint8Array, toHost: boolean): void {
+    this.require3d();
+    const cmd = this.decode(W.TransferHost3d, request);
+    if (this.hdr.ctxId !== 0) this.contexts.find(this.hdr.ctxId);
+    const resource = this.resources.find(cmd.resourceId);
+    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
+    const t = this.transfer;
+    Object.assign(t.box, cmd.box);
+    Object.assign(t, { ctxId: this.hdr.ctxId, resourceId: resource.id, level: cmd.level, offset: cmd.offset, stride: cmd.stride, layerStride: cmd.layerStride });
+    this.runTransfer3d(resource, t, toHost);
+  }
+
+  /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
+  private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
+    const backing = resource.backing;
+    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
+    const params = resource.virgl as Resource3dParams;
+    const pitch = checkTransfer3d(params, t.box, t.level, t.offset, t.stride, t.layerStride, backing.totalBytes);
+    t.stride = pitch.stride;
+    t.layerStride = pitch.layerStride;
+    const access = this.backingAccess(backing);
+    if (toHost) {
+      if (resource.kind === '2d') this.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
+      this.renderer3d.transferToHost(t, access);
+    } else {
+      this.renderer3d.transferFromHost(t, access);
+    }
+  }
+
+  private backingAccess(backing: Backing): BackingAccess {
+    const memory = this.memory;
+    return {
+      size: backing.totalBytes,
+      read(offset, length) {
+        const bytes = new Uint8Array(length);
+        backing.copyOut(memory, offset, bytes, 0, length);
+        return bytes;
+      },
+      write(offset, bytes) {
+        backing.copyIn(memory, offset, bytes);
+      },
+    };
+  }
+
+  private submit3d(request: Uint8Array): void | Promise<void> {
+    this.require3d();
+    const cmd = this.decode(W.CmdSubmit, request);
+    const context = this.contexts.find(this.hdr.ctxId);
+    check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
+    check(cmd.size % 4 === 0 && cmd.size <= this.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.limits.maxSubmitBytes})`);
+    check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
+    return this.renderer3d.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
   }
 
   private attachBacking(request: Uint8Array): void {
@@ -526,18 +789,22 @@ export class VirtioGpuDevice {
     }
   }
 
-  private flushScanout(scanout: Scanout, damage: Rect): Promise<void> {
+  /** Hands the damage to the presenter; a promise when the presenter holds the fence until it has the pixels. */
+  private flushScanout(scanout: Scanout, damage: Rect): Promise<void> | void {
     let rect = damage;
     if (scanout.blob) {
       const blob = this.resources.get(scanout.resourceId) as BlobResource;
       this.copyBlobRows(scanout, blob, damage);
-      rect = { x: damage.x - scanout.rect.x, y: damage.y - scanout.rect.y, width: damage.width, height: damage.height };
+      rect = this.scanoutDamage;
+      rect.x = damage.x - scanout.rect.x;
+      rect.y = damage.y - scanout.rect.y;
+      rect.width = damage.width;
+      rect.height = damage.height;
     }
     try {
-      return this.presenter.flush(scanout.index, rect).catch((error: unknown) => this.report('presenter flush', error));
+      return this.presenter.flush(scanout.index, rect)?.catch((error: unknown) => this.report('presenter flush', error));
     } catch (error) {
       this.report('presenter flush', error);
-      return Promise.resolve();
     }
   }
 
@@ -598,6 +865,8 @@ export class VirtioGpuDevice {
   }
 }
 
+const KNOWN_FEATURES = ['edid', 'resourceUuid', 'resourceBlob', 'virgl', 'contextInit'];
+
 /** Host-side misuse fails at once, with a message that says what to do. */
 function validateOptions(options: DeviceOptions): void {
   if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: the device needs an options object { memory, scanouts, presenter }');
@@ -611,7 +880,7 @@ function validateOptions(options: DeviceOptions): void {
   }
   if (features !== undefined) {
     for (const [name, value] of Object.entries(features)) {
-      if (!['edid', 'resourceUuid', 'resourceBlob'].includes(name)) throw new TypeError(`virtio-gpu-web: unknown feature '${name}'; known features: edid, resourceUuid, resourceBlob`);
+      if (!KNOWN_FEATURES.includes(name)) throw new TypeError(`virtio-gpu-web: unknown feature '${name}'; known features: ${KNOWN_FEATURES.join(', ')}`);
       if (typeof value !== 'boolean') throw new TypeError(`virtio-gpu-web: features.${name} must be true or false`);
     }
   }

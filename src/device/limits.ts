@@ -10,6 +10,10 @@ export interface DeviceLimits {
   maxBackingEntries: number;
   /** Fenced commands waiting on the presenter at once. */
   maxPendingFences: number;
+  /** Live 3D contexts at once. */
+  maxContexts: number;
+  /** Bytes of virgl commands in one SUBMIT_3D. */
+  maxSubmitBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<DeviceLimits> = {
@@ -18,6 +22,8 @@ export const DEFAULT_LIMITS: Readonly<DeviceLimits> = {
   maxDimension: 8192,
   maxBackingEntries: 16384,
   maxPendingFences: 1024,
+  maxContexts: 64,
+  maxSubmitBytes: 4 * 1024 * 1024,
 };
 
 /** Checks host-given limits: whole numbers of at least 1. */

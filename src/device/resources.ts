@@ -1,4 +1,5 @@
 import { formatInfo, type Format } from '../protocol/formats.ts';
+import type { Resource3dParams } from '../renderers/renderer-3d.ts';
 import type { Backing } from './backing.ts';
 import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_OUT_OF_MEMORY } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
@@ -21,6 +22,15 @@ export interface Resource2d extends ResourceBase {
   /** Bytes per row of `pixels` (width * 4: virtio-gpu's 2D formats are all 32-bit). */
   readonly stride: number;
   readonly pixels: Uint8Array;
+  /** Set when RESOURCE_CREATE_3D made it: a 3D image a scanout can show, kept in host pixels too. */
+  virgl: Resource3dParams | null;
+}
+
+/** A virgl resource a scanout cannot show: its storage is the 3D renderer's, charged here by size. */
+export interface Resource3d extends ResourceBase {
+  readonly kind: '3d';
+  readonly virgl: Resource3dParams;
+  readonly hostBytes: number;
 }
 
 /** A blob in guest memory (VIRTIO_GPU_BLOB_MEM_GUEST): its bytes stay in the guest's pages. */
@@ -30,7 +40,7 @@ export interface BlobResource extends ResourceBase {
   readonly blobFlags: number;
 }
 
-export type Resource = Resource2d | BlobResource;
+export type Resource = Resource2d | BlobResource | Resource3d;
 
 /** The device's resources and host pixel memory, bounded by the configured limits. */
 export class ResourceTable {
@@ -74,7 +84,7 @@ export class ResourceTable {
     check(width <= maxDimension && height <= maxDimension, ERR_INVALID_PARAMETER, () => `${width}x${height} exceeds the largest dimension ${maxDimension}`);
     const stride = width * info.bytesPerPixel;
     const pixels = this.allocatePixels(stride * height);
-    const resource: Resource2d = { kind: '2d', id, format: format as Format, width, height, stride, pixels, backing: null, scanoutMask: 0, uuid: null };
+    const resource: Resource2d = { kind: '2d', id, format: format as Format, width, height, stride, pixels, backing: null, scanoutMask: 0, uuid: null, virgl: null };
     this.byId.set(id, resource);
     return resource;
   }
@@ -88,9 +98,20 @@ export class ResourceTable {
     return resource;
   }
 
+  /** A virgl resource held by the renderer: `hostBytes` are charged against the limit. */
+  create3d(id: number, virgl: Resource3dParams, hostBytes: number): Resource3d {
+    this.checkNewId(id);
+    this.checkRoom(hostBytes);
+    this.hostBytes += hostBytes;
+    const resource: Resource3d = { kind: '3d', id, virgl, hostBytes, backing: null, scanoutMask: 0, uuid: null };
+    this.byId.set(id, resource);
+    return resource;
+  }
+
   remove(resource: Resource): void {
     if (!this.byId.delete(resource.id)) return;
     if (resource.kind === '2d') this.freePixels(resource.pixels);
+    else if (resource.kind === '3d') this.hostBytes -= resource.hostBytes;
   }
 
   clear(): void {
@@ -100,8 +121,7 @@ export class ResourceTable {
 
   /** Host pixel memory, counted against `maxHostBytes` (QEMU's strict limit: used + new < max). */
   allocatePixels(size: number): Uint8Array {
-    const { maxHostBytes } = this.limits;
-    check(this.hostBytes + size < maxHostBytes, ERR_OUT_OF_MEMORY, () => `${size} more bytes exceed the host memory limit ${maxHostBytes}`);
+    this.checkRoom(size);
     let pixels: Uint8Array;
     try {
       pixels = new Uint8Array(this.sharedPixels ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
@@ -110,6 +130,11 @@ export class ResourceTable {
     }
     this.hostBytes += size;
     return pixels;
+  }
+
+  private checkRoom(size: number): void {
+    const { maxHostBytes } = this.limits;
+    check(this.hostBytes + size < maxHostBytes, ERR_OUT_OF_MEMORY, () => `${size} more bytes exceed the host memory limit ${maxHostBytes}`);
   }
 
   freePixels(pixels: Uint8Array): void {

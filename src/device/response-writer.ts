@@ -35,12 +35,25 @@ export class ResponseWriter {
     this.length = codec.size;
   }
 
+  /** Answers with a header of `type` followed by `data` (a capset). */
+  respondBytes(request: W.CtrlHeader, data: Uint8Array, type: number): void {
+    fillHeader(this.header, request, type);
+    W.CtrlHeader.write(this.buffer, 0, this.header);
+    this.buffer.set(data, W.CtrlHeader.size);
+    this.length = W.CtrlHeader.size + data.length;
+  }
+
   /** The response bytes: a view of the buffer, valid until the next command. */
   finish(request: W.CtrlHeader, headerOnlyType: number): Uint8Array {
     if (this.length > 0) return this.buffer.subarray(0, this.length);
     fillHeader(this.header, request, headerOnlyType);
     W.CtrlHeader.write(this.buffer, 0, this.header);
     return this.buffer.subarray(0, W.CtrlHeader.size);
+  }
+
+  /** The response type of answer bytes this writer made. */
+  typeOf(answer: Uint8Array): number {
+    return new DataView(answer.buffer, answer.byteOffset, answer.byteLength).getUint32(0, true);
   }
 
   /** A header-only answer (an error), whatever was written before. */

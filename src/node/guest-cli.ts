@@ -4,13 +4,21 @@
  * Exits non-zero when the guest does not reach its shell, a command times
  * out, or the kernel logs a virtio-gpu error or warning.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { encodePng } from './png.ts';
 import { GuestSession, snapshotFile } from './guest-session.ts';
+import { RecordingRenderer } from '../renderers/recording-renderer.ts';
+import type { Renderer3d } from '../renderers/renderer-3d.ts';
+import type { TraceSink } from '../trace/trace-writer.ts';
 
-const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold]
+const USAGE = `usage: npm run guest -- [--image 2d|3d] [--run "<command>"]... [--screenshot FILE.png] [--scanouts N] [--width W] [--height H] [--timeout S] [--cold] [--virgl] [--record FILE]
+
+  --image KIND      2d (default): the small initramfs guest; 3d: the same kernel
+                    with a root disk holding Debian's Mesa, kmscube, glmark2-es2-drm
+                    and the vgw-gl-* test programs (512 MiB of guest memory; always
+                    boots cold: v86 would put the whole disk in every snapshot)
 
   --run CMD         type CMD at the guest's shell and print its output (repeatable).
                     The host acts instead, in order with the guest commands, on:
@@ -25,7 +33,13 @@ const USAGE = `usage: npm run guest -- [--run "<command>"]... [--screenshot FILE
   --timeout S       seconds allowed for boot and for each command (default 60)
   --cold            boot from scratch; by default a snapshot of the booted guest
                     (in .cache/guest, keyed by the code and options) is resumed
-                    when there is one, and written when there is not`;
+                    when there is one, and written when there is not
+  --virgl           offer 3D (VIRTIO_GPU_F_VIRGL and CONTEXT_INIT): the guest's Mesa
+                    talks virgl; a recording renderer accepts the streams and
+                    draws nothing yet (replay them with npm run oracle)
+  --record FILE     write a trace of everything the guest asks of the device
+                    (src/trace/FORMAT.md) from power-on; boots cold; with
+                    --virgl, prints the virgl commands seen, by type`;
 
 export async function main(argv: string[]): Promise<number> {
   let args;
@@ -33,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     args = parseArgs({
       args: argv,
       options: {
+        image: { type: 'string', default: '2d' },
         run: { type: 'string', multiple: true, default: [] },
         screenshot: { type: 'string' },
         scanouts: { type: 'string', default: '1' },
@@ -40,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         height: { type: 'string', default: '768' },
         timeout: { type: 'string', default: '60' },
         cold: { type: 'boolean', default: false },
+        virgl: { type: 'boolean', default: false },
+        record: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -56,14 +73,29 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`--width, --height, --timeout and --scanouts take positive numbers (at most 16 scanouts)\n\n${USAGE}`);
     return 2;
   }
+  const kind = args.image;
+  if (kind !== '2d' && kind !== '3d') {
+    console.error(`--image takes 2d or 3d\n\n${USAGE}`);
+    return 2;
+  }
   const progress = (m: string) => console.error(`[guest] ${m}`);
-  const image = ensureGuestImage();
-  progress(`booting Linux in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
+  const image = ensureGuestImage(kind);
+  progress(`booting the ${kind} guest in v86 with virtio-gpu-web (${count} x ${width}x${height})`);
   const started = Date.now();
   let session: GuestSession;
+  const features = args.virgl ? { virgl: true, contextInit: true } : {};
+  const trace = args.record === undefined ? null : openTrace(args.record);
   try {
     const scanouts = Array.from({ length: count }, () => ({ width, height }));
-    session = await GuestSession.boot({ image, scanouts, bootTimeout: timeout, snapshot: args.cold ? undefined : snapshotFile(image.dir, scanouts) });
+    const cold = args.cold || trace !== null || kind === '3d';
+    session = await GuestSession.boot({
+      image,
+      scanouts,
+      features,
+      bootTimeout: timeout,
+      snapshot: cold ? undefined : snapshotFile(image.dir, scanouts, kind, features),
+      onDeviceAttached: trace ? (device) => device.startRecording(trace) : undefined,
+    });
   } catch (error) {
     progress(`FAILED: ${(error as Error).message}`);
     return 1;
@@ -101,9 +133,35 @@ export async function main(argv: string[]): Promise<number> {
     failures.push((error as Error).message);
   } finally {
     await session.stop();
+    if (trace) {
+      trace.close();
+      progress(`trace of ${trace.bytes} bytes written to ${args.record}`);
+    }
+    if (args.virgl) reportVirgl(session.device.renderer3d);
   }
   for (const f of failures) progress(`FAILED: ${f}`);
   return failures.length ? 1 : 0;
+}
+
+/** A trace file written as the guest runs. */
+function openTrace(file: string): TraceSink & { close(): void; bytes: number } {
+  const fd = openSync(file, 'w');
+  const sink = {
+    bytes: 0,
+    write(bytes: Uint8Array) {
+      writeSync(fd, bytes);
+      sink.bytes += bytes.length;
+    },
+    close: () => closeSync(fd),
+  };
+  return sink;
+}
+
+function reportVirgl(renderer: Renderer3d): void {
+  if (!(renderer instanceof RecordingRenderer)) return;
+  const { contexts, resources, submits, submitBytes, transfersToHost, transfersFromHost, commands } = renderer.stats;
+  console.error(`[guest] virgl: ${contexts} contexts, ${resources} resources, ${transfersToHost} transfers to host, ${transfersFromHost} from host, ${submits} submits (${submitBytes} bytes)`);
+  for (const [command, n] of [...commands].sort((a, b) => b[1] - a[1])) console.error(`[guest]   virgl command ${command}: ${n}`);
 }
 
 async function hostAction(session: GuestSession, [verb, index, size]: string[]): Promise<void> {

@@ -28,13 +28,20 @@ export interface GuestImage {
   kernel: string;
   initrd: string;
   bios: string;
+  /** '3d' boots with `disk` as v86's first IDE disk and more memory (guest/build-image.mjs makes both kinds). */
+  kind?: '2d' | '3d';
+  disk?: string;
 }
+
+/** Guest memory by image kind: Mesa with LLVM in the 3d guest needs far more than the 2d initramfs. */
+const DEFAULT_MEMORY_MIB = { '2d': 128, '3d': 512 } as const;
 
 export interface GuestSessionOptions {
   image: GuestImage;
   scanouts: ScanoutConfig[];
   /** Seconds to reach the shell. */
   bootTimeout?: number;
+  /** Default: 128 for the 2d image, 512 for the 3d image. */
   memoryMiB?: number;
   /**
    * A snapshot file: restored when it exists (and works), else written after
@@ -53,11 +60,11 @@ interface SnapshotFile {
 
 /**
  * A snapshot path in `dir` for this guest configuration. Its name hashes the
- * device's sources, v86's version and the scanouts, so a change to any of
- * them never resumes an old snapshot.
+ * device's sources, v86's version, the image kind, the scanouts and the
+ * features, so a change to any of them never resumes an old snapshot.
  */
-export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[]): string {
-  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify(scanouts)).digest('hex').slice(0, 16);
+export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], kind: GuestImage['kind'] = '2d', features: DeviceFeatures = {}): string {
+  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify({ kind, scanouts, features })).digest('hex').slice(0, 16);
   return join(dir, `snapshot-${id}.bin`);
 }
 
@@ -80,13 +87,16 @@ export class GuestSession {
       const b = readFileSync(path);
       return { buffer: b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) };
     };
+    const kind = options.image.kind ?? '2d';
+    if (kind === '3d' && !options.image.disk) throw new Error('the 3d guest image has no disk');
     this.emulator = new V86({
       wasm_path: require.resolve('v86/build/v86.wasm'),
-      memory_size: (options.memoryMiB ?? 128) * 1024 * 1024,
+      memory_size: (options.memoryMiB ?? DEFAULT_MEMORY_MIB[kind]) * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
       bios: image(options.image.bios),
       bzimage: image(options.image.kernel),
       initrd: image(options.image.initrd),
+      ...(options.image.disk ? { hda: image(options.image.disk) } : {}),
       cmdline: GUEST_CMDLINE,
       autostart: false,
       disable_keyboard: true,
@@ -174,7 +184,9 @@ export class GuestSession {
   async run(command: string, timeoutSeconds = 30): Promise<{ output: string; status: number }> {
     const marker = `__vgw_done_${++this.commands}_`;
     const start = this.serial.length;
-    this.emulator.serial0_send(`${command}\necho "${marker}$?"\n`);
+    // One line: a second one would wait in the tty for the command to read (kmscube quits on input).
+    const separator = /&\s*$/.test(command) ? ' ' : '; ';
+    this.emulator.serial0_send(`${command}${separator}echo "${marker}$?"\n`);
     const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`);
     await this.waitFor((text) => pattern.test(text.slice(start)), timeoutSeconds * 1000, `'${command}'`);
     const tail = this.serial.slice(start);

@@ -4,6 +4,7 @@ import { fitCanvas } from './gpu-draw.ts';
 import { MemorySurface } from './memory-surface.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Rect } from './presenter.ts';
+import { unionInto } from './rect.ts';
 
 export class Canvas2DSurface extends MemorySurface {
   private readonly ctx: OffscreenCanvasRenderingContext2D;
@@ -75,11 +76,6 @@ export class Canvas2DSurface extends MemorySurface {
       this.dirty = { ...r };
       return;
     }
-    const right = Math.max(d.x + d.width, r.x + r.width);
-    const bottom = Math.max(d.y + d.height, r.y + r.height);
-    d.x = Math.min(d.x, r.x);
-    d.y = Math.min(d.y, r.y);
-    d.width = right - d.x;
-    d.height = bottom - d.y;
+    unionInto(d, r);
   }
 }

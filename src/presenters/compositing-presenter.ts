@@ -38,6 +38,7 @@ export const nextTask: FrameScheduler = (present) => setTimeout(present, 0);
 export const nextMicrotask: FrameScheduler = (present) => queueMicrotask(present);
 
 interface Output {
+  index: number;
   surface: Surface;
   source: ScanoutSource | null;
   cursorImage: CursorImage | null;
@@ -59,6 +60,8 @@ export class CompositingPresenter implements Presenter {
     private makeSurface: SurfaceFactory,
     readonly needsSharedPixels = false,
     private readonly scheduleFrame: FrameScheduler = nextTask,
+    /** Told after each present, once the surface has shown it. */
+    private readonly onPresented: (index: number) => void = () => {},
   ) {}
 
   createResource(id: number, image: ResourceImage): void {
@@ -78,13 +81,12 @@ export class CompositingPresenter implements Presenter {
     void this.schedule(output);
   }
 
-  /** Takes the damaged pixels now (the guest may write them again once this resolves) and presents them soon. */
-  flush(index: number, rect: Rect): Promise<void> {
+  /** Takes the damaged pixels now and presents them soon. */
+  flush(index: number, rect: Rect): void {
     const output = this.output(index);
-    if (!output?.source) return Promise.resolve();
+    if (!output?.source) return;
     this.upload(output, rect);
     void this.schedule(output);
-    return Promise.resolve();
   }
 
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void {
@@ -167,7 +169,7 @@ export class CompositingPresenter implements Presenter {
       await new Promise<void>((resolve) => this.scheduleFrame(resolve));
       output.frame = null;
       const done = Promise.resolve().then(() => output.surface.present(cursorOf(output)));
-      output.presenting = done.catch(() => {});
+      output.presenting = done.then(() => this.onPresented(output.index), () => {});
       await done;
     })();
     return output.frame;
@@ -177,7 +179,7 @@ export class CompositingPresenter implements Presenter {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve() };
+      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve() };
       this.outputs.set(index, output);
     }
     return output;

@@ -57,13 +57,13 @@ export interface Presenter {
   setScanout(index: number, source: ScanoutSource | null): void | Promise<void>;
   /**
    * `rect` of the scanout's resource (resource coordinates, inside the
-   * scanout's rect) changed. Resolves once the presenter has taken those
-   * pixels: from then on the guest may write them again without changing the
-   * frame; the present itself follows. A transfer that lands before the
-   * presenter gets to the flush may show early: a guest that needs the order
-   * waits for its fenced flush (Linux does).
+   * scanout's rect) changed; the presenter reads those pixels before its next
+   * present. As on QEMU, the device answers the flush (and its fence) once this
+   * returns: a transfer that lands before the presenter reads may show early,
+   * never late. A presenter that must hold the guest until it has read the
+   * pixels returns a promise instead; the fence waits for it.
    */
-  flush(index: number, rect: Rect): Promise<void>;
+  flush(index: number, rect: Rect): void | Promise<void>;
   /** The cursor's image (null hides it) and its top-left position on the scanout. */
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void | Promise<void>;
   moveCursor(index: number, x: number, y: number, visible: boolean): void | Promise<void>;

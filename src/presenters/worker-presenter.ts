@@ -9,6 +9,7 @@ import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
 import type { Backend, BackendChoice } from './backends.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
+import { unionInto } from './rect.ts';
 
 type Canvas = HTMLCanvasElement | OffscreenCanvas;
 
@@ -22,10 +23,17 @@ export interface WorkerPresenterOptions {
   /** How often the worker's liveness is checked, and how long an answer may take. Default 1000 / 3000 ms. */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
-  /** Told after each flush the worker has taken (to notice the first frame, or count frames). */
+  /** Told each time the worker has taken flushed pixels (many flushes in between are taken at once). */
   onFlush?: (index: number) => void;
   /** Told about each recovery (a new worker, or a new GPU device inside the worker). */
   onRecovery?: (what: string) => void;
+}
+
+/** Damage waiting for the worker: flushes arriving while one is on its way merge here. */
+interface PendingDamage {
+  rect: Rect;
+  pending: boolean;
+  sending: Promise<void> | null;
 }
 
 interface CursorState {
@@ -57,13 +65,18 @@ export class WorkerPresenter implements Presenter {
   private readonly resources = new Map<number, ResourceImage>();
   private readonly sources = new Map<number, ScanoutSource | null>();
   private readonly cursors = new Map<number, CursorState>();
+  private readonly damage = new Map<number, PendingDamage>();
+  /** Frames the worker has presented, per scanout; shared so the page can read it without asking. */
+  private readonly presents: Int32Array;
 
   private constructor(
     private canvases: Canvas[],
     private readonly options: WorkerPresenterOptions,
     public backend: Backend,
     public notes: readonly string[],
-  ) {}
+  ) {
+    this.presents = new Int32Array(new SharedArrayBuffer(4 * canvases.length));
+  }
 
   static async create(options: WorkerPresenterOptions): Promise<WorkerPresenter> {
     if (typeof SharedArrayBuffer === 'undefined' || (typeof crossOriginIsolated !== 'undefined' && !crossOriginIsolated)) {
@@ -106,14 +119,32 @@ export class WorkerPresenter implements Presenter {
     return this.call((r) => r.setScanout(index, source));
   }
 
-  async flush(index: number, rect: Rect): Promise<void> {
-    await this.call((r) => r.flush(index, rect));
-    this.options.onFlush?.(index);
+  /**
+   * Notes the damage and returns: the pixels sit in shared memory, so the
+   * guest need not wait for the worker. One flush message per scanout is on
+   * its way at a time; damage arriving meanwhile merges into the next.
+   */
+  flush(index: number, rect: Rect): void {
+    let damage = this.damage.get(index);
+    if (!damage) {
+      damage = { rect: { x: 0, y: 0, width: 0, height: 0 }, pending: false, sending: null };
+      this.damage.set(index, damage);
+    }
+    if (damage.pending) unionInto(damage.rect, rect);
+    else Object.assign(damage.rect, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    damage.pending = true;
+    damage.sending ??= this.send(index, damage);
   }
 
-  /** Resolves once what was flushed so far is on the canvas (flush itself resolves when the pixels are taken). */
-  whenPresented(index: number): Promise<void> {
+  /** Resolves once what was flushed so far is on the canvas. */
+  async whenPresented(index: number): Promise<void> {
+    await this.damage.get(index)?.sending;
     return this.call((r) => r.whenPresented(index));
+  }
+
+  /** Frames presented on scanout `index` so far (a counter that only grows; restarts keep it). */
+  framesPresented(index: number): number {
+    return index >= 0 && index < this.presents.length ? Atomics.load(this.presents, index) : 0;
   }
 
   setCursor(index: number, image: CursorImage | null, x: number, y: number): Promise<void> {
@@ -128,6 +159,7 @@ export class WorkerPresenter implements Presenter {
   }
 
   async capture(index: number): Promise<Capture> {
+    await this.damage.get(index)?.sending;
     for (;;) {
       await this.ready;
       const died = this.died;
@@ -154,6 +186,20 @@ export class WorkerPresenter implements Presenter {
     this.current.terminate();
   }
 
+  private async send(index: number, damage: PendingDamage): Promise<void> {
+    while (damage.pending) {
+      const { x, y, width, height } = damage.rect;
+      damage.pending = false;
+      try {
+        await this.call((r) => r.flush(index, { x, y, width, height }));
+        this.options.onFlush?.(index);
+      } catch (error) {
+        console.warn(`virtio-gpu-web: the GPU worker refused a flush of scanout ${index}: ${String(error)}`);
+      }
+    }
+    damage.sending = null;
+  }
+
   /** Forwards a call; a call to a worker that dies first is dropped (the new worker gets the state replayed). */
   private async call(send: (remote: Comlink.Remote<GpuWorkerApi>) => Promise<void>): Promise<void> {
     await this.ready;
@@ -175,7 +221,7 @@ export class WorkerPresenter implements Presenter {
     this.died = new Promise((resolve) => (this.declareDead = resolve));
     worker.addEventListener('error', () => this.lost('the worker failed'));
     try {
-      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice);
+      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice, this.presents);
     } catch (error) {
       worker.terminate();
       throw error;

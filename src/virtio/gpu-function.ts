@@ -29,7 +29,7 @@ export class VirtioGpuFunction implements VirtioFunction {
   }
 
   readConfig(offset: number, size: number): number {
-    DeviceConfigLayout.write(this.config, 0, { eventsRead: this.device.eventsRead, eventsClear: 0, numScanouts: this.device.scanouts.length, numCapsets: 0 });
+    DeviceConfigLayout.write(this.config, 0, { eventsRead: this.device.eventsRead, eventsClear: 0, numScanouts: this.device.scanouts.length, numCapsets: this.device.capsetCount });
     let value = 0;
     for (let i = size - 1; i >= 0; i--) value = value * 256 + (this.config[offset + i] ?? 0);
     return value;

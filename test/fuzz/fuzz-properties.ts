@@ -21,7 +21,7 @@ import { GuardMemory } from './guard-memory.ts';
 
 const hdr = (type: number): W.CtrlHeader => ({ type, flags: 0, fenceId: 0n, ctxId: 0, ringIdx: 0 });
 
-export const FUZZ_LIMITS = { maxResources: 64, maxHostBytes: 8 << 20, maxDimension: 4096, maxBackingEntries: 64, maxPendingFences: 16 };
+export const FUZZ_LIMITS = { maxResources: 64, maxHostBytes: 8 << 20, maxDimension: 4096, maxBackingEntries: 64, maxPendingFences: 16, maxContexts: 8, maxSubmitBytes: 4096 };
 const VALID_RESPONSES = new Set<number>(Object.values(R));
 
 /** Shared between cases: allocating guest RAM per case would dominate the run. */
@@ -73,6 +73,11 @@ function fieldArbitrary(template: unknown, name: string, ids: fc.Arbitrary<numbe
   if (name === 'nrEntries') return fc.oneof(fc.integer({ min: 0, max: 4 }), u32);
   if (name === 'blobMem') return fc.oneof(fc.constant(BlobMem.GUEST), u32);
   if (name === 'flags') return fc.nat({ max: 3 });
+  if (name === 'ctxId') return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: u32 });
+  if (name === 'target') return fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 9 }) }, { weight: 1, arbitrary: u32 });
+  if (/^(depth|arraySize|lastLevel|nrSamples|d|z|level)$/.test(name)) return fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 7 }) }, { weight: 1, arbitrary: u32 });
+  if (name === 'contextInit') return fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 3 }) }, { weight: 1, arbitrary: u32 });
+  if (name === 'nlen') return fc.nat({ max: 80 });
   if (name === 'ringIdx') return fc.nat({ max: 255 });
   return u32;
 }
@@ -97,6 +102,10 @@ const CONTROL: [number, StructCodec<{ hdr: W.CtrlHeader }>][] = [
   [C.RESOURCE_CREATE_3D, W.ResourceCreate3d],
   [C.TRANSFER_TO_HOST_3D, W.TransferHost3d],
   [C.SUBMIT_3D, W.CmdSubmit],
+  [C.CTX_DESTROY, W.HeaderOnly],
+  [C.CTX_ATTACH_RESOURCE, W.ResourceOnly],
+  [C.CTX_DETACH_RESOURCE, W.ResourceOnly],
+  [C.TRANSFER_FROM_HOST_3D, W.TransferHost3d],
   [C.RESOURCE_MAP_BLOB, W.ResourceMapBlob],
 ];
 
@@ -225,13 +234,14 @@ export const sequence: fc.Arbitrary<Step[]> = fc.oneof({ weight: 3, arbitrary: r
 
 export function newDevice(): VirtioGpuDevice {
   memory.violations.length = 0;
-  return new VirtioGpuDevice({ memory, scanouts: CORPUS_SCANOUTS, presenter: createMemoryPresenter(), limits: FUZZ_LIMITS, log: () => {} });
+  return new VirtioGpuDevice({ memory, scanouts: CORPUS_SCANOUTS, presenter: createMemoryPresenter(), limits: FUZZ_LIMITS, features: { virgl: true, contextInit: true }, log: () => {} });
 }
 
 /**
  * The state every case starts from, so single commands meet real objects:
  * 1 a backed 2D resource on scanout 0, 2 a guest blob on scanout 1, 3 a
- * 64x64 cursor resource, 4 a 2D resource without backing (5 stays free).
+ * 64x64 cursor resource, 4 a 2D resource without backing (5 stays free);
+ * 3D context 1, with resource 1 attached.
  */
 const SETUP: Uint8Array[] = [
   W.ResourceCreate2d.encode({ hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 1, format: 2, width: 64, height: 48 }),
@@ -242,6 +252,8 @@ const SETUP: Uint8Array[] = [
   W.ResourceCreate2d.encode({ hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 3, format: 1, width: 64, height: 64 }),
   Uint8Array.from([...W.ResourceAttachBacking.encode({ hdr: hdr(C.RESOURCE_ATTACH_BACKING), resourceId: 3, nrEntries: 1 }), ...W.MemEntry.encode({ addr: SETUP_ADDR + 262144, length: 16384 })]),
   W.ResourceCreate2d.encode({ hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 4, format: 67, width: 32, height: 32 }),
+  W.CtxCreate.encode({ hdr: { ...hdr(C.CTX_CREATE), ctxId: 1 }, nlen: 4, contextInit: 2, debugName: new Uint8Array(64) }),
+  W.ResourceOnly.encode({ hdr: { ...hdr(C.CTX_ATTACH_RESOURCE), ctxId: 1 }, resourceId: 1 }),
 ];
 
 export async function populatedDevice(): Promise<VirtioGpuDevice> {

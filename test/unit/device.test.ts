@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandType as C, ResponseType as R, HeaderFlag } from '../../src/protocol/constants.ts';
 import * as W from '../../src/protocol/structs.ts';
-import { encode, flush, hdr, makeResource, memEntries, pixelAt, responseType, rig, send, transfer } from './helpers.ts';
+import { encode, flush, hdr, holdingPresenter, makeResource, memEntries, pixelAt, responseType, rig, send, transfer } from './helpers.ts';
 
 const ONE_BY_ONE = (id: number) => ({ hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: id, format: 2, width: 1, height: 1 });
 
@@ -28,7 +28,7 @@ describe('responses', () => {
     expect(r.device.resourceUsage.count).toBe(0);
   });
 
-  it('answers ERR_UNSPEC to unknown, 3D, capset and cursor types on the control queue', async () => {
+  it('answers ERR_UNSPEC to unknown and cursor types, and to 3D and capset types while virgl is off', async () => {
     const r = rig();
     for (const type of [0, 0x1ff, C.GET_CAPSET_INFO, C.GET_CAPSET, C.CTX_CREATE, C.SUBMIT_3D, C.RESOURCE_MAP_BLOB, C.UPDATE_CURSOR]) {
       expect(responseType(await r.device.controlCommand(encode(W.ResourceOnly, { hdr: hdr(type), resourceId: 1 }))), `type 0x${type.toString(16)}`).toBe(R.ERR_UNSPEC);
@@ -218,13 +218,23 @@ describe('TRANSFER_TO_HOST_2D and RESOURCE_FLUSH', () => {
     expect(pixelAt(cap, 8, 8)).toEqual([0, 0, 0, 255]);
   });
 
-  it('answers a fenced flush only once the presenter has taken the pixels', async () => {
+  it('answers a fenced flush at once, as QEMU does: the pixels are already the device\'s own', async () => {
     const r = rig({ scanouts: [{ width: 16, height: 16 }] });
+    await makeResource(r, { id: 1, width: 16, height: 16, addr: 0x1000, scanout: 0 });
+    const result = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
+    expect(result).toBeInstanceOf(Uint8Array);
+    expect(W.CtrlHeader.decode(result as Uint8Array)).toEqual({ type: R.OK_NODATA, flags: 1, fenceId: 42n, ctxId: 0, ringIdx: 0 });
+  });
+
+  it('holds a fenced flush, and only a fenced one, while the presenter holds it', async () => {
+    const { presenter, release } = holdingPresenter();
+    const r = rig({ scanouts: [{ width: 16, height: 16 }], presenter });
     await makeResource(r, { id: 1, width: 16, height: 16, addr: 0x1000, scanout: 0 });
     const result = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
     expect(result).toBeInstanceOf(Promise);
     const unfenced = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
     expect(unfenced).toBeInstanceOf(Uint8Array);
+    release();
     expect(W.CtrlHeader.decode(await result)).toEqual({ type: R.OK_NODATA, flags: 1, fenceId: 42n, ctxId: 0, ringIdx: 0 });
   });
 });

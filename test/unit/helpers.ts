@@ -4,6 +4,8 @@ import type { StructCodec } from '../../src/protocol/codec.ts';
 import { CtrlHeader } from '../../src/protocol/structs.ts';
 import type { DeviceLimits } from '../../src/device/limits.ts';
 import type { DeviceFeatures } from '../../src/device/device.ts';
+import type { Presenter } from '../../src/presenters/presenter.ts';
+import type { Renderer3d } from '../../src/renderers/renderer-3d.ts';
 
 export type Hdr = typeof CtrlHeader extends StructCodec<infer T> ? T : never;
 
@@ -33,15 +35,16 @@ export interface Rig {
   logs: string[];
 }
 
-export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits>; features?: DeviceFeatures } = {}): Rig {
+export function rig(options: { scanouts?: ScanoutConfig[]; ramBytes?: number; limits?: Partial<DeviceLimits>; features?: DeviceFeatures; presenter?: Presenter; renderer3d?: Renderer3d } = {}): Rig {
   const ram = new Uint8Array(options.ramBytes ?? 8 << 20);
   const logs: string[] = [];
   const device = createVirtioGpu({
     memory: wrapGuestMemory(ram),
     scanouts: options.scanouts ?? [{ width: 64, height: 48 }],
-    presenter: createMemoryPresenter(),
+    presenter: options.presenter ?? createMemoryPresenter(),
     limits: options.limits,
     features: options.features,
+    renderer3d: options.renderer3d,
     log: (m) => logs.push(m),
     logRate: { burst: 1e9, perSecond: 1e9 },
   });
@@ -86,4 +89,23 @@ export function flush(r: Rig, id: number, rect: W.Rect, extra: Partial<Hdr> = {}
 export function pixelAt(capture: { width: number; data: Uint8Array }, x: number, y: number): number[] {
   const i = (y * capture.width + x) * 4;
   return Array.from(capture.data.subarray(i, i + 4));
+}
+
+/** A memory presenter that holds every flush until `release()`: one that reads the pixels later. */
+export function holdingPresenter(): { presenter: Presenter; release: () => void } {
+  const inner = createMemoryPresenter();
+  let waiting: (() => void)[] = [];
+  const presenter: Presenter = Object.assign(Object.create(inner) as Presenter, {
+    flush: (index: number, rect: W.Rect) => {
+      void inner.flush(index, rect);
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+  });
+  return {
+    presenter,
+    release: () => {
+      for (const resolve of waiting) resolve();
+      waiting = [];
+    },
+  };
 }

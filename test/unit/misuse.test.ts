@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPresenter, createVirtioGpu, wrapGuestMemory, type DeviceOptions } from '../../src/index.ts';
 import { CommandType as C, HeaderFlag, ResponseType as R } from '../../src/protocol/constants.ts';
 import * as W from '../../src/protocol/structs.ts';
-import { encode, hdr, makeResource, responseType, rig } from './helpers.ts';
+import { encode, hdr, holdingPresenter, makeResource, responseType, rig } from './helpers.ts';
 
 const good = (): DeviceOptions => ({ memory: wrapGuestMemory(new ArrayBuffer(1 << 20)), scanouts: [{ width: 64, height: 48 }], presenter: createMemoryPresenter() });
 
@@ -19,7 +19,7 @@ describe('host-side misuse fails at once with a message that says what to do', (
     ['a fractional size', (o) => ({ ...o, scanouts: [{ width: 64.5, height: 48 }] }), /whole numbers/],
     ['an unknown limit', (o) => ({ ...o, limits: { maxBytes: 5 } }), /unknown limit 'maxBytes'; known limits: maxResources/],
     ['a negative limit', (o) => ({ ...o, limits: { maxResources: -1 } }), /limits.maxResources must be a whole number/],
-    ['an unknown feature', (o) => ({ ...o, features: { virgl: true } }), /unknown feature 'virgl'/],
+    ['an unknown feature', (o) => ({ ...o, features: { venus: true } }), /unknown feature 'venus'; known features: edid, resourceUuid, resourceBlob, virgl, contextInit/],
     ['a feature that is not a boolean', (o) => ({ ...o, features: { edid: 'no' } }), /features.edid must be true or false/],
   ])('%s', (_name, change, message) => {
     expect(() => createVirtioGpu(change(good()) as DeviceOptions)).toThrow(message);
@@ -32,7 +32,8 @@ describe('host-side misuse fails at once with a message that says what to do', (
 
 describe('the pending-fence limit', () => {
   it('answers ERR_OUT_OF_MEMORY to a fenced command once the limit is reached, before doing its work', async () => {
-    const r = rig({ scanouts: [{ width: 16, height: 16 }], limits: { maxPendingFences: 2 } });
+    const { presenter, release } = holdingPresenter();
+    const r = rig({ scanouts: [{ width: 16, height: 16 }], limits: { maxPendingFences: 2 }, presenter });
     await makeResource(r, { id: 1, width: 16, height: 16, addr: 0x1000, scanout: 0 });
     const fencedFlush = () => r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 9n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
     const first = fencedFlush(), second = fencedFlush(), third = fencedFlush();
@@ -40,6 +41,7 @@ describe('the pending-fence limit', () => {
     expect(second).toBeInstanceOf(Promise);
     expect(third).toBeInstanceOf(Uint8Array);
     expect(W.CtrlHeader.decode(third as Uint8Array)).toMatchObject({ type: R.ERR_OUT_OF_MEMORY, flags: HeaderFlag.FENCE, fenceId: 9n });
+    release();
     expect(responseType(await first)).toBe(R.OK_NODATA);
     await second;
     expect(r.device.commandsInFlight).toBe(0);

@@ -1,0 +1,59 @@
+/**
+ * What the device asks of a 3D renderer (virgl). The device has decoded and
+ * validated every virtio-gpu command before it calls here: ids exist, boxes
+ * lie inside their resources and backings, sizes are within limits. The
+ * renderer owns the virgl command streams and the resources' GPU storage.
+ */
+export interface Resource3dParams {
+  target: number;
+  format: number;
+  bind: number;
+  width: number;
+  height: number;
+  depth: number;
+  arraySize: number;
+  lastLevel: number;
+  nrSamples: number;
+  flags: number;
+}
+
+export interface Box3d {
+  x: number;
+  y: number;
+  z: number;
+  w: number;
+  h: number;
+  d: number;
+}
+
+/** One TRANSFER_TO_HOST_3D / TRANSFER_FROM_HOST_3D, after validation. */
+export interface Transfer3d {
+  ctxId: number;
+  resourceId: number;
+  level: number;
+  box: Box3d;
+  /** Where the box starts in the resource's backing, and its row and layer pitch there. */
+  offset: number;
+  stride: number;
+  layerStride: number;
+}
+
+/** The bytes of a resource's backing: a view valid only during the call that gives it. */
+export interface BackingAccess {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array;
+  write(offset: number, bytes: Uint8Array): void;
+}
+
+export interface Renderer3d {
+  createContext(ctxId: number, capsetId: number, name: string): void;
+  destroyContext(ctxId: number): void;
+  attachResource(ctxId: number, resourceId: number): void;
+  detachResource(ctxId: number, resourceId: number): void;
+  createResource(resourceId: number, params: Resource3dParams): void;
+  destroyResource(resourceId: number): void;
+  transferToHost(transfer: Transfer3d, backing: BackingAccess): void;
+  transferFromHost(transfer: Transfer3d, backing: BackingAccess): void;
+  /** Runs a virgl command stream; a promise when the work completes later (the fence waits for it). */
+  submit(ctxId: number, commands: Uint8Array): void | Promise<void>;
+}
