@@ -10,7 +10,8 @@ if (!entry) {
   process.exit(2);
 }
 process.argv = [process.argv[0], resolve(root, entry), ...args];
-const server = await createServer({ root, configFile: false, logLevel: 'error', appType: 'custom', server: { middlewareMode: true, hmr: false, ws: false } });
+// No dependency scan: the module runner needs none, and the scan would trip over the example pages' package imports.
+const server = await createServer({ root, configFile: false, logLevel: 'error', appType: 'custom', optimizeDeps: { noDiscovery: true, entries: [] }, server: { middlewareMode: true, hmr: false, ws: false } });
 const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
 let code = 0;
 try {

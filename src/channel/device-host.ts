@@ -44,7 +44,7 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
     device = new VirtioGpuDevice({ ...deviceOptions, memory: meterMemory(wrapGuestMemory(ram), traffic) });
     const d = device;
     d.onDisplayEvent = () => send({ kind: 'display-event', eventsRead: d.eventsRead });
-    send({ kind: 'ready', features: d.features, numScanouts: d.scanouts.length, numCapsets: 0, eventsRead: d.eventsRead });
+    send({ kind: 'ready', features: d.features, numScanouts: d.scanouts.length, numCapsets: d.capsetCount, eventsRead: d.eventsRead });
     announce(d);
   };
 
