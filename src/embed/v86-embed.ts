@@ -64,7 +64,6 @@ export interface EmbeddedVirtioGpu {
 export const INSTANCES_KEY = '__virtioGpuWeb';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __virtioGpuWeb: EmbeddedVirtioGpu[] | undefined;
 }
 
@@ -81,9 +80,6 @@ function scanoutConfigs(scanouts: V86EmbedOptions['scanouts']): ScanoutConfig[] 
 
 /** Resolves once v86 has built its machine (devices can join the PCI bus until it runs). */
 function whenLoaded(emulator: V86Emulator): Promise<void> {
-  if (emulator.is_running()) {
-    return Promise.reject(new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots'));
-  }
   if ((emulator as V86Like).v86?.cpu?.devices?.pci) return Promise.resolve();
   return new Promise((resolve) => {
     const loaded = (): void => {
@@ -101,6 +97,9 @@ function whenLoaded(emulator: V86Emulator): Promise<void> {
  */
 export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTMLElement, options: V86EmbedOptions = {}): Promise<EmbeddedVirtioGpu> {
   const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, ...attachOptions } = options;
+  if (emulator.is_running()) {
+    throw new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots');
+  }
   const loaded = whenLoaded(emulator);
   const serial = new SerialLog(serialLimit);
   const onSerial = (byte: number): void => serial.push(byte);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SerialLog } from '../../src/embed/serial-log.ts';
+import { attachVirtioGpuToV86 } from '../../src/embed/v86-embed.ts';
 import { StatsMeter } from '../../src/embed/stats.ts';
 
 describe('SerialLog', () => {
@@ -34,5 +35,24 @@ describe('StatsMeter', () => {
     expect(stats.commandsPerSecond).toBeCloseTo(200, 5);
     expect(stats.bytesPerSecond).toBeCloseTo(2048, 5);
     meter.stop();
+  });
+});
+
+describe('attachVirtioGpuToV86 misuse', () => {
+  const emulator = (running: boolean) => ({
+    is_running: () => running,
+    add_listener: () => {},
+    remove_listener: () => {},
+    run: () => {},
+    serial0_send: () => {},
+  });
+  const container = {} as HTMLElement;
+
+  it('refuses an emulator that already runs, saying how to construct it', async () => {
+    await expect(attachVirtioGpuToV86(emulator(true), container)).rejects.toThrow('construct V86 with autostart: false');
+  });
+
+  it('refuses a scanout count out of range', async () => {
+    await expect(attachVirtioGpuToV86(emulator(false), container, { scanouts: 0 })).rejects.toThrow('scanouts must be a count from 1 to 16');
   });
 });
