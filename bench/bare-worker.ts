@@ -99,6 +99,8 @@ self.onmessage = async (event: MessageEvent<BareJob>) => {
   while (now - start < job.seconds * 1000) {
     const at = (job.rect.y * job.width + job.rect.x) * 4;
     job.pixels[at] = (job.pixels[at] ?? 0) ^ 0xff;
+    // Paced as the presenter is: one frame per display refresh.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
     await draw();
     const t = performance.now();
     latencies.push(t - now);

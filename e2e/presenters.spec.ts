@@ -132,8 +132,22 @@ for (const backend of ['webgpu', 'webgl2', 'canvas2d'] as const) {
   });
 }
 
-test('auto picks WebGPU when it works', async ({ page }) => {
-  expect(await open(page, 'auto')).toBe('webgpu');
+test('auto picks WebGPU on a real GPU, and canvas 2D when the GPU backends draw on the CPU, saying why', async ({ page }) => {
+  await page.goto('/e2e/pages/presenter.html');
+  const adapter = await page.evaluate(async () => {
+    const a = await navigator.gpu.requestAdapter();
+    const info = a?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    return { fallback: Boolean(info?.isFallbackAdapter), name: `${info?.vendor} ${info?.architecture} ${info?.description}` };
+  });
+  const software = adapter.fallback || /swiftshader|llvmpipe/i.test(adapter.name);
+  await page.waitForFunction(() => 'harness' in window);
+  const started = await page.evaluate(([w, h]) => window.harness.start('auto', w as number, h as number), [W, H] as const);
+  if (software) {
+    expect(started.backend).toBe('canvas2d');
+    expect(started.notes.join('\n')).toMatch(/webgpu: draws on the CPU .*canvas 2D is faster/);
+  } else {
+    expect(started.backend).toBe('webgpu');
+  }
 });
 
 test('a canvas already given to a worker is refused with a message that says so', async ({ page }) => {

@@ -44,7 +44,7 @@ const PROGRAMS_3D = join(here, 'programs-3d');
 /** Host packages that build the guest's own test programs (C, i386). */
 const BUILD_PACKAGES = [{ pkg: 'gcc-multilib' }, { pkg: 'libc6-dev-i386' }];
 /** Host packages that make the 3d image's disk without root privileges (`mke2fs -d`). */
-const DISK_BUILD_PACKAGES = [{ command: 'mke2fs', pkg: 'e2fsprogs' }];
+const DISK_BUILD_PACKAGES = [{ pkg: 'e2fsprogs' }];
 
 /** @param {'2d' | '3d'} kind */
 export function recipeHash(kind = '2d') {
@@ -314,7 +314,9 @@ function buildDisk(work, programs, file) {
   const bytes = Math.ceil(blocks * 4096 * 1.03 + inodeCount * 256 + DISK_SPARE_BYTES);
   const kib = Math.ceil(bytes / 1048576) * 1024;
   say(`making the disk image: ${mb(blocks * 4096)} in ${inodes} files and folders, ${mb(kib * 1024)} image (mke2fs -d)`);
-  sh('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '4096', '-N', String(inodeCount), '-L', 'vgw-3d', '-E', 'root_owner=0:0', '-d', rootfs, file, `${kib}k`]);
+  // Users other than root often lack /usr/sbin in their PATH.
+  const mke2fs = ['/usr/sbin/mke2fs', '/sbin/mke2fs'].find((p) => existsSync(p)) ?? 'mke2fs';
+  sh(mke2fs, ['-q', '-F', '-t', 'ext2', '-b', '4096', '-N', String(inodeCount), '-L', 'vgw-3d', '-E', 'root_owner=0:0', '-d', rootfs, file, `${kib}k`]);
   return { diskPackages: debs.map((d) => basename(d)), programs3d: gl.map((p) => p.name), diskBytes: statSync(file).size, diskContentBytes: blocks * 4096 };
 }
 

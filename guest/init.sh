@@ -5,9 +5,10 @@
 # the initramfs, which loads the drivers and switches to the root disk, and
 # then as the disk's own /init.
 /bin/busybox --install -s /bin
-mountpoint -q /proc || mount -t proc proc /proc
-mountpoint -q /sys || mount -t sysfs sysfs /sys
-mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+# On the 3d image's disk these are already mounted: the initramfs moved them there.
+[ -e /proc/self ] || mount -t proc proc /proc
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys
+[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 load_modules() {

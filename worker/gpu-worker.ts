@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { createSurfaces, type Backend, type BackendChoice } from '../src/presenters/backends.ts';
-import { CompositingPresenter, nextTask } from '../src/presenters/compositing-presenter.ts';
+import { CompositingPresenter, nextAnimationFrame } from '../src/presenters/compositing-presenter.ts';
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
 
 let presenter: CompositingPresenter | null = null;
@@ -41,7 +41,7 @@ const api = {
   async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array): Promise<{ backend: Backend; notes: string[] }> {
     canvases = offscreen;
     const { surfaces, notes } = await surfacesFor(choice);
-    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, nextTask, (index) => Atomics.add(presents, index, 1));
+    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, nextAnimationFrame, (index) => Atomics.add(presents, index, 1));
     return { backend, notes };
   },
   createResource: (id: number, image: ResourceImage) => active().createResource(id, image),

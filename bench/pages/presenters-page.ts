@@ -1,7 +1,7 @@
 /**
  * Presenter benchmark, in Chromium: each backend's GPU worker shows updates
  * of a 1920x1080 resource (whole frame, a 256x256 region, one 8x16 cell) as a
- * guest's fenced flush would ask, against a bare upload+draw loop of the same
+ * guest's fenced flush would ask, against a bare upload+draw per animation frame of the same
  * sizes in another worker of the same page.
  */
 import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
@@ -72,7 +72,7 @@ async function benchPresenter(backend: 'webgpu' | 'webgl2' | 'canvas2d', scenari
   const b = await bare(backend, rect, seconds);
   const pa = percentiles(a.latencies), pb = percentiles(b.latencies);
   const label = `presenter ${backend}, ${name}`;
-  const base = `bare ${backend} upload+draw loop, same size`;
+  const base = `bare ${backend} upload+draw per animation frame, same size`;
   return [
     result(`${label}: frames per second`, a.frames / a.seconds, 'fps', base, b.frames / b.seconds, 'higher'),
     result(`${label}: flush-to-present p50`, pa.p50, 'ms', base, pb.p50, 'lower'),

@@ -16,18 +16,47 @@ export interface Surfaces {
   gpu: GPUDevice | null;
 }
 
-/** Creates surfaces with the first backend that works; `onLost` hears of a lost WebGPU device. */
+/**
+ * Creates surfaces with the first backend that works; `onLost` hears of a lost
+ * WebGPU device. 'auto' passes over a GPU backend that draws on the CPU
+ * (SwiftShader, llvmpipe): for 2D scanouts canvas 2D is faster there, and the
+ * CPU it saves is the VM's.
+ */
 export async function createSurfaces(canvases: readonly OffscreenCanvas[], choice: BackendChoice, onLost: (reason: string) => void = () => {}): Promise<Surfaces> {
   const order: Backend[] = choice === 'auto' ? ['webgpu', 'webgl2', 'canvas2d'] : [choice];
   const notes: string[] = [];
   for (const backend of order) {
     try {
+      const software = choice === 'auto' && backend !== 'canvas2d' ? await softwareRenderer(backend) : null;
+      if (software) {
+        notes.push(`${backend}: draws on the CPU (${software}); canvas 2D is faster for 2D scanouts`);
+        continue;
+      }
       return { backend, notes, ...(await make(backend, canvases, onLost)) };
     } catch (error) {
       notes.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   throw new Error(`virtio-gpu-web: no drawing backend works here (${notes.join('; ')})`);
+}
+
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software/i;
+
+/** The name of the software rasterizer behind `backend`, or null for a real GPU (or when it cannot tell). */
+async function softwareRenderer(backend: 'webgpu' | 'webgl2'): Promise<string | null> {
+  if (backend === 'webgpu') {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return null;
+    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    const name = [info.vendor, info.architecture, info.description].join(' ');
+    return info.isFallbackAdapter || SOFTWARE_RENDERERS.test(name) ? name.trim() || 'a fallback adapter' : null;
+  }
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  if (!gl) return null;
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return SOFTWARE_RENDERERS.test(name) ? name : null;
 }
 
 async function make(backend: Backend, canvases: readonly OffscreenCanvas[], onLost: (reason: string) => void): Promise<{ surfaces: Surface[]; gpu: GPUDevice | null }> {

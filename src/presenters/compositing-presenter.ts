@@ -30,11 +30,19 @@ export interface Surface {
 export type SurfaceFactory = (index: number) => Surface | null;
 
 /**
- * When a scheduled present runs. In a worker, a macrotask: every flush message
- * already queued joins the same frame. In memory, a microtask: nothing to wait for.
+ * When a scheduled present runs: every flush arriving before then joins the
+ * same frame. In the GPU worker, the next animation frame; in memory, a
+ * microtask (nothing to wait for).
  */
 export type FrameScheduler = (present: () => void) => void;
 export const nextTask: FrameScheduler = (present) => setTimeout(present, 0);
+/**
+ * In a worker that has animation frames (Chromium's, for OffscreenCanvas):
+ * at most one present per display refresh, so the GPU worker never spends
+ * the CPU the VM needs on frames nobody sees.
+ */
+export const nextAnimationFrame: FrameScheduler =
+  typeof requestAnimationFrame === 'function' ? (present) => void requestAnimationFrame(() => present()) : nextTask;
 export const nextMicrotask: FrameScheduler = (present) => queueMicrotask(present);
 
 interface Output {
