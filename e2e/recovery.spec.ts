@@ -9,7 +9,7 @@ import { fbExpected, fbPatternCommand } from '../guest/fb-pattern.ts';
 import { expect, Guest, test } from '../src/playwright/index.ts';
 import { GUEST_READY } from './guest-ready.ts';
 
-test.use({ guestURL: '/?cold&size=640x480', guestViewport: { width: 900, height: 700 }, guestReady: GUEST_READY });
+test.use({ guestURL: '/?cold&size=640x480&backend=webgpu', guestViewport: { width: 900, height: 700 }, guestReady: GUEST_READY });
 test.describe.configure({ mode: 'serial' });
 
 const WIDTH = 640, FIRST_ROW = 320;

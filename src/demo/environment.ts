@@ -16,11 +16,11 @@ export function environmentProblem(): string | null {
 
 const NAMES = { webgpu: 'WebGPU', webgl2: 'WebGL2', canvas2d: 'canvas 2D' } as const;
 
-/** "display: WebGPU", or "display: WebGL2 (fallback: WebGPU unavailable: no WebGPU adapter)". */
+/** "display: WebGPU", or "display: canvas 2D (passed over WebGPU: navigator.gpu is missing …; WebGL2: draws on the CPU …)". */
 export function fallbackText(gpu: Pick<EmbeddedVirtioGpu, 'backend' | 'notes'>): string {
   const passed = gpu.notes.map((note) => {
     const [backend, ...why] = note.split(': ');
-    return `${NAMES[backend as keyof typeof NAMES] ?? backend} unavailable: ${why.join(': ')}`;
+    return `${NAMES[backend as keyof typeof NAMES] ?? backend}: ${why.join(': ')}`;
   });
-  return `display: ${NAMES[gpu.backend]}${passed.length ? ` (fallback: ${passed.join('; ')})` : ''}`;
+  return `display: ${NAMES[gpu.backend]}${passed.length ? ` (passed over ${passed.join('; ')})` : ''}`;
 }
