@@ -32,6 +32,7 @@ async function showPattern(page: Page, seed = 0): Promise<void> {
     await t.setScanout(0, 1, { x: 0, y: 0, width: w, height: h });
     await t.transfer(1, { x: 0, y: 0, width: w, height: h });
     await t.flush(1, { x: 0, y: 0, width: w, height: h }, true);
+    await t.presented();
   }, [W, H, FB, seed] as const);
 }
 

@@ -62,9 +62,9 @@ class Harness {
   }
 
   /**
-   * A fenced flush is answered once the worker has taken the pixels: only
-   * then may the guest write the resource again without the newer bytes
-   * reaching the display (the worker reads shared pixels when it gets to the flush).
+   * A flush, fenced or not, is answered at once (as QEMU answers it): the
+   * worker reads the shared pixels when it draws the next frame, so a
+   * transfer before then may show early. `presented()` waits for that frame.
    */
   flush(id: number, r: W.Rect, fenced = false): Promise<number> {
     return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, fenced ? HeaderFlag.FENCE : 0), r, resourceId: id });
@@ -77,6 +77,10 @@ class Harness {
   cursor(type: 'update' | 'move', x: number, y: number, id: number, hotX = 0, hotY = 0): Promise<void> {
     const t = type === 'update' ? C.UPDATE_CURSOR : C.MOVE_CURSOR;
     return this.device.cursorCommand(W.UpdateCursor.encode({ hdr: hdr(t), pos: { scanoutId: 0, x, y }, resourceId: id, hotX, hotY }));
+  }
+
+  presented(): Promise<void> {
+    return this.presenter.whenPresented(0);
   }
 
   async capture(): Promise<{ width: number; height: number; data: number[] }> {

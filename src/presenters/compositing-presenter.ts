@@ -5,6 +5,7 @@
  */
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
+import { unionInto } from './rect.ts';
 
 export interface CursorPlacement {
   image: CursorImage;
@@ -57,6 +58,8 @@ interface Output {
   frame: Promise<void> | null;
   /** The present under way: at most one per scanout, so a slow GPU is never handed a queue of frames. */
   presenting: Promise<void>;
+  /** What flushes changed since the last present (resource coordinates); uploaded once, when the frame is drawn. */
+  damage: Rect | null;
 }
 
 export class CompositingPresenter implements Presenter {
@@ -85,15 +88,19 @@ export class CompositingPresenter implements Presenter {
     if (!output) return;
     output.source = source;
     output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-    if (source) this.upload(output, source.rect);
+    output.damage = null;
+    if (source) this.damage(output, source.rect);
     void this.schedule(output);
   }
 
-  /** Takes the damaged pixels now and presents them soon. */
+  /**
+   * Notes the damage and presents soon. The pixels are read when the frame is
+   * drawn: many flushes between two frames cost one upload of their union.
+   */
   flush(index: number, rect: Rect): void {
     const output = this.output(index);
     if (!output?.source) return;
-    this.upload(output, rect);
+    this.damage(output, rect);
     void this.schedule(output);
   }
 
@@ -136,7 +143,8 @@ export class CompositingPresenter implements Presenter {
       output.surface = surface;
       const source = output.source;
       surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-      if (source) this.upload(output, source.rect);
+      output.damage = null;
+      if (source) this.damage(output, source.rect);
       surface.setCursorImage(output.cursorImage);
       void this.schedule(output);
     }
@@ -153,6 +161,11 @@ export class CompositingPresenter implements Presenter {
     output.cursorY = y;
     output.cursorVisible = visible;
     void this.schedule(output);
+  }
+
+  private damage(output: Output, rect: Rect): void {
+    if (output.damage) unionInto(output.damage, rect);
+    else output.damage = { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
   }
 
   private upload(output: Output, rect: Rect): void {
@@ -176,7 +189,12 @@ export class CompositingPresenter implements Presenter {
       await output.presenting;
       await new Promise<void>((resolve) => this.scheduleFrame(resolve));
       output.frame = null;
-      const done = Promise.resolve().then(() => output.surface.present(cursorOf(output)));
+      const damage = output.damage;
+      output.damage = null;
+      const done = Promise.resolve().then(() => {
+        if (damage) this.upload(output, damage);
+        return output.surface.present(cursorOf(output));
+      });
       output.presenting = done.then(() => this.onPresented(output.index), () => {});
       await done;
     })();
@@ -187,7 +205,7 @@ export class CompositingPresenter implements Presenter {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve() };
+      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: null };
       this.outputs.set(index, output);
     }
     return output;
