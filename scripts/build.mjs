@@ -3,15 +3,10 @@
 // and the API reference in docs/API.md. Works from a fresh clone: installs the
 // npm packages and builds the guest image first.
 import { ensureGuestImage } from '../guest/build-image.mjs';
-import { ensureNpmPackages, fail, run, step } from './setup.mjs';
+import { ensureNpmPackages, fail, prepare, run, step } from './setup.mjs';
 
 ensureNpmPackages();
-step('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)');
-try {
-  ensureGuestImage();
-} catch (error) {
-  fail(`the guest image could not be built: ${error.message}`);
-}
+prepare('Guest image (Debian i386 kernel + busybox initramfs, cached in .cache/guest)', 'the guest image could not be built', () => ensureGuestImage());
 step('API reference (docs/API.md, from the types of the public exports)');
 if (!run('node', ['scripts/run-ts.mjs', 'scripts/api-docs.ts'])) fail('the API reference could not be generated');
 step('The offline app (vite build into dist/app)');

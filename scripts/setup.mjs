@@ -16,6 +16,16 @@ export function fail(message) {
   process.exit(1);
 }
 
+/** One set-up step: says what it does, runs `work`, and stops with `failure` and the reason when it throws. */
+export function prepare(title, failure, work) {
+  step(title);
+  try {
+    return work();
+  } catch (error) {
+    fail(`${failure}: ${error.message}`);
+  }
+}
+
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options });
   return result.status === 0;

@@ -5,24 +5,15 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGuestImage } from '../guest/build-image.mjs';
 import { ensureOracle } from './oracle.mjs';
-import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, root, run, step } from './setup.mjs';
+import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, prepare, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
 ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
-step('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)');
-try {
+prepare('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)', 'a guest image could not be built', () => {
   ensureGuestImage('2d');
   ensureGuestImage('3d');
-} catch (error) {
-  fail(`the guest image could not be built: ${error.message}`);
-}
-
-step('Reference renderer (virglrenderer on llvmpipe, built into .cache/oracle)');
-try {
-  ensureOracle();
-} catch (error) {
-  fail(`the reference renderer could not be built: ${error.message}`);
-}
+});
+prepare('Reference renderer (virglrenderer on llvmpipe, built into .cache/oracle)', 'the reference renderer could not be built', ensureOracle);
 
 const results = join(root, 'test-results');
 rmSync(results, { recursive: true, force: true });

@@ -185,6 +185,23 @@ static void rect_vertices(float out[16], float x0, float y0, float x1, float y1)
 	memcpy(out, v, sizeof(v));
 }
 
+void vgw_gl_coloured_vertices(const struct vgw_gl *gl, const float *vertices, size_t bytes)
+{
+	static const char *const attributes[] = { "position", "color", NULL };
+	GLuint program = vgw_gl_program(gl,
+		"#version 100\nattribute vec2 position; attribute vec3 color; varying vec3 v_color;\n"
+		"void main() { v_color = color; gl_Position = vec4(position, 0.0, 1.0); }\n",
+		"#version 100\nprecision mediump float; varying vec3 v_color;\n"
+		"void main() { gl_FragColor = vec4(v_color, 1.0); }\n",
+		attributes);
+	vgw_gl_buffer(GL_ARRAY_BUFFER, vertices, bytes);
+	glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 5 * sizeof(float), 0);
+	glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)(2 * sizeof(float)));
+	glEnableVertexAttribArray(0);
+	glEnableVertexAttribArray(1);
+	glUseProgram(program);
+}
+
 void vgw_gl_rect(const struct vgw_gl *gl, float x0, float y0, float x1, float y1, float z, const float rgba[4])
 {
 	static GLuint program;

@@ -41,6 +41,8 @@ void vgw_gl_probe(const struct vgw_gl *gl, const char *probe, int x, int y);
 int vgw_gl_x(const struct vgw_gl *gl, double fraction);
 int vgw_gl_y(const struct vgw_gl *gl, double fraction);
 GLuint vgw_gl_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[]);
+/* Vertices of (x, y, r, g, b) floats in a new array buffer, drawn by a program that colours each by its attribute (now in use). */
+void vgw_gl_coloured_vertices(const struct vgw_gl *gl, const float *vertices, size_t bytes);
 GLuint vgw_gl_buffer(GLenum target, const void *data, GLsizeiptr size);
 /* A rectangle in normalized device coordinates, at depth z, in one colour. */
 void vgw_gl_rect(const struct vgw_gl *gl, float x0, float y0, float x1, float y1, float z, const float rgba[4]);
