@@ -3,7 +3,8 @@
  * VGA / Bochs VBE screen (canvas 2D in a rAF loop on the page's thread, the
  * display browser VMs offer today) and virtio-gpu-web (the GPU worker).
  * "Frames delivered" counts animation frames in which new guest content
- * reached the canvas, measured the same way for both.
+ * reached the canvas: for v86, those with a putImageData; for the worker,
+ * its presents (it makes at most one per animation frame).
  */
 import { V86 } from 'v86';
 import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
@@ -21,29 +22,29 @@ export interface GuestBench {
 }
 
 /**
- * Counts animation frames in which something new reached the canvas: `mark()`
- * since the last frame, or a change of `presented()` (frames the GPU worker has shown).
+ * Frames that reached the canvas. v86's display: animation frames in which it
+ * called putImageData (`mark()`; it may call it several times in one frame).
+ * The GPU worker: its presents, which it makes at most once per animation
+ * frame of its own (sampling its counter from this thread's frames would
+ * merge two presents that straddle one of them).
  */
-function frameCounter(presented: () => number = () => 0): { mark: () => void; count: () => number } {
+function frameCounter(): { mark: () => void; count: () => number; countPresents: (presented: () => number) => void } {
   let drawn = false;
   let frames = 0;
-  let last = presented();
+  let presents: (() => number) | null = null;
   const tick = () => {
-    const now = presented();
-    if (drawn || now !== last) frames++;
+    if (drawn) frames++;
     drawn = false;
-    last = now;
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-  return { mark: () => (drawn = true), count: () => frames };
+  return { mark: () => (drawn = true), count: () => (presents ? presents() : frames), countPresents: (presented) => (presents = presented) };
 }
 
 async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
   const start = performance.now();
   const screen = document.getElementById('screen') as HTMLElement;
-  let presented = () => 0;
-  const frames = frameCounter(() => presented());
+  const frames = frameCounter();
   let firstFrameMs = 0;
   const drew = () => {
     firstFrameMs ||= performance.now() - start;
@@ -66,7 +67,7 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
     const canvas = document.createElement('canvas');
     screen.append(canvas);
     const presenter = await createWorkerPresenter({ canvases: [canvas], backend, onFlush: () => (firstFrameMs ||= performance.now() - start) });
-    presented = () => presenter.framesPresented(0);
+    frames.countPresents(() => presenter.framesPresented(0));
     used = presenter.backend;
     emulator = new V86(await guestV86Options());
     emulator.add_listener('emulator-loaded', () => {
