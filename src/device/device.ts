@@ -15,14 +15,11 @@ import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_
 import { EDID_BLOCK_SIZE } from './edid.ts';
 import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
-import { ResourceTable, type BlobResource, type Resource, type Resource2d, type Resource3d } from './resources.ts';
-import { ContextTable } from './contexts.ts';
-import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
-import { CAPS_V2_SIZE, VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
+import { ResourceTable, type BlobResource, type Resource, type Resource2d } from './resources.ts';
+import { CAPS_V2_SIZE, VIRGL_CAPSETS } from './virgl-caps.ts';
+import { VirglCommands, type CommandScope } from './virgl-commands.ts';
 import { RecordingRenderer } from '../renderers/recording-renderer.ts';
-import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
-import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK } from '../protocol/constants.ts';
-import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
+import type { Renderer3d, Resource3dParams } from '../renderers/renderer-3d.ts';
 import { TraceRecorder } from '../trace/trace-recorder.ts';
 import { TraceQueue, type TraceSink } from '../trace/trace-writer.ts';
 import { ResponseWriter } from './response-writer.ts';
@@ -100,14 +97,12 @@ export class VirtioGpuDevice {
   private readonly resources: ResourceTable;
   private readonly log: LogSink;
   private readonly response = new ResponseWriter(Math.max(W.RespEdid.size, HEADER_SIZE + CAPS_V2_SIZE));
-  private readonly contexts: ContextTable;
-  readonly renderer3d: Renderer3d;
+  private readonly virgl: VirglCommands;
   private readonly hdr = W.CtrlHeader.zero();
   private readonly decoded = new Map<StructCodec<unknown>, unknown>();
   /** A blob scanout's damage in scanout coordinates, reused: presenters read it during flush() only. */
   private readonly scanoutDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   private readonly entry = W.MemEntry.zero();
-  private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
   private inFlight = 0;
@@ -126,9 +121,19 @@ export class VirtioGpuDevice {
       (f.resourceBlob === false ? 0 : 1 << Feature.RESOURCE_BLOB) |
       (f.virgl ? 1 << Feature.VIRGL : 0) |
       (f.virgl && f.contextInit ? 1 << Feature.CONTEXT_INIT : 0);
-    this.contexts = new ContextTable(this.limits.maxContexts);
-    this.renderer3d = options.renderer3d ?? new RecordingRenderer();
     this.resources = new ResourceTable(this.limits, this.presenter.needsSharedPixels);
+    const scope: CommandScope = {
+      hdr: this.hdr,
+      response: this.response,
+      resources: this.resources,
+      memory: this.memory,
+      limits: this.limits,
+      decode: (codec, request) => this.decode(codec, request),
+      showable: (r) => this.showable(r),
+      copyRows: (...args) => this.copyRows(...args),
+      capsetRead: (id, version, data) => this.recorder?.capset(id, version, data),
+    };
+    this.virgl = new VirglCommands(scope, options.renderer3d ?? new RecordingRenderer(), this.offers(Feature.CONTEXT_INIT));
     const sink = options.log ?? ((m: string) => console.warn(m));
     this.log = rateLimitedLog(sink, options.logRate ?? DEFAULT_LOG_RATE);
     crypto.getRandomValues(this.uuidPrefix);
@@ -137,6 +142,11 @@ export class VirtioGpuDevice {
   /** Live resources and their host bytes, for limits and stats. */
   get resourceUsage(): { count: number; bytes: number } {
     return { count: this.resources.count, bytes: this.resources.bytes };
+  }
+
+  /** The 3D renderer virgl streams go to. */
+  get renderer3d(): Renderer3d {
+    return this.virgl.renderer;
   }
 
   /** Capability sets the driver may ask for (the config space's num_capsets). */
@@ -285,19 +295,15 @@ export class VirtioGpuDevice {
       if (scanout.cursor.visible) this.toPresenter(() => this.presenter.moveCursor(scanout.index, 0, 0, false));
       Object.assign(scanout.cursor, { image: null, resourceId: 0, x: 0, y: 0, visible: false });
     }
-    for (const resource of this.resources.all()) {
-      if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
-      if (resource.kind !== 'blob' && resource.virgl) this.renderer3d.destroyResource(resource.id);
-    }
+    for (const resource of this.resources.all()) if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
+    this.virgl.reset(this.resources.all());
     this.resources.clear();
-    for (const id of this.contexts.ids()) this.renderer3d.destroyContext(id);
-    this.contexts.clear();
     this.eventsRead = 0;
   }
 
   saveState(): DeviceState {
     if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
-    if (this.contexts.count > 0 || [...this.resources.all()].some((r) => r.kind === '3d')) {
+    if (this.virgl.contexts.count > 0 || [...this.resources.all()].some((r) => r.kind === '3d')) {
       throw new Error('virtio-gpu-web: cannot save state while the guest has 3D contexts or 3D-only resources (their storage is the renderer\'s)');
     }
     const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
@@ -331,7 +337,7 @@ export class VirtioGpuDevice {
         r.uuid = saved.uuid;
         r.virgl = saved.virgl ?? null;
         if (r.virgl) this.renderer3d.createResource(r.id, r.virgl);
-        this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
+        this.showable(r);
       } else if (backing) {
         this.resources.createBlob(saved.id, saved.size, saved.blobFlags, backing).uuid = saved.uuid;
       }
@@ -362,19 +368,29 @@ export class VirtioGpuDevice {
       case CommandType.RESOURCE_ASSIGN_UUID: return this.assignUuid(request);
       case CommandType.RESOURCE_CREATE_BLOB: return this.resourceCreateBlob(request);
       case CommandType.SET_SCANOUT_BLOB: return this.setScanoutBlob(request);
-      case CommandType.GET_CAPSET_INFO: return this.getCapsetInfo(request);
-      case CommandType.GET_CAPSET: return this.getCapset(request);
-      case CommandType.CTX_CREATE: return this.ctxCreate(request);
-      case CommandType.CTX_DESTROY: return this.ctxDestroy();
-      case CommandType.CTX_ATTACH_RESOURCE: return this.ctxAttachResource(request, true);
-      case CommandType.CTX_DETACH_RESOURCE: return this.ctxAttachResource(request, false);
-      case CommandType.RESOURCE_CREATE_3D: return this.resourceCreate3d(request);
-      case CommandType.TRANSFER_TO_HOST_3D: return this.transfer3d(request, true);
-      case CommandType.TRANSFER_FROM_HOST_3D: return this.transfer3d(request, false);
-      case CommandType.SUBMIT_3D: return this.submit3d(request);
+      case CommandType.GET_CAPSET_INFO: return this.virgl3d().getCapsetInfo(request);
+      case CommandType.GET_CAPSET: return this.virgl3d().getCapset(request);
+      case CommandType.CTX_CREATE: return this.virgl3d().ctxCreate(request);
+      case CommandType.CTX_DESTROY: return this.virgl3d().ctxDestroy();
+      case CommandType.CTX_ATTACH_RESOURCE: return this.virgl3d().ctxAttachResource(request, true);
+      case CommandType.CTX_DETACH_RESOURCE: return this.virgl3d().ctxAttachResource(request, false);
+      case CommandType.RESOURCE_CREATE_3D: return this.virgl3d().resourceCreate3d(request);
+      case CommandType.TRANSFER_TO_HOST_3D: return this.virgl3d().transfer3d(request, true);
+      case CommandType.TRANSFER_FROM_HOST_3D: return this.virgl3d().transfer3d(request, false);
+      case CommandType.SUBMIT_3D: return this.virgl3d().submit3d(request);
       default:
         throw new CommandError(ERR_UNSPEC, `unsupported command ${commandName(type)}`);
     }
+  }
+
+  /** The 3D commands, or ERR_UNSPEC while virgl is not offered (as QEMU's 2D device answers them). */
+  private virgl3d(): VirglCommands {
+    check(this.offers(Feature.VIRGL), ERR_UNSPEC, () => `${commandName(this.hdr.type)}: 3D is not offered (VIRTIO_GPU_F_VIRGL is off)`);
+    return this.virgl;
+  }
+
+  private showable(r: Resource2d): void {
+    this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
   }
 
   private offers(feature: number): boolean {
@@ -405,12 +421,8 @@ export class VirtioGpuDevice {
   private resourceCreate2d(request: Uint8Array): void {
     const cmd = this.decode(W.ResourceCreate2d, request);
     const r = this.resources.create2d(cmd.resourceId, cmd.format, cmd.width, cmd.height);
-    if (this.offers(Feature.VIRGL)) {
-      // As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use.
-      r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
-      this.renderer3d.createResource(r.id, r.virgl);
-    }
-    this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
+    if (this.offers(Feature.VIRGL)) this.virgl.adopt2d(r);
+    this.showable(r);
   }
 
   private resourceCreateBlob(request: Uint8Array): void {
@@ -428,9 +440,7 @@ export class VirtioGpuDevice {
     for (const scanout of this.scanouts) if (resource.scanoutMask & (1 << scanout.index)) this.disableScanout(scanout);
     this.resources.remove(resource);
     if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
-    for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer3d.detachResource(context.id, resource.id);
-    if (rendered) this.renderer3d.destroyResource(resource.id);
+    this.virgl.forget(resource);
   }
 
   private setScanout(request: Uint8Array): void {
@@ -505,11 +515,7 @@ export class VirtioGpuDevice {
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
     if (resource.kind === '3d' || resource.virgl) {
-      // As QEMU with virgl: a 2D transfer into a 3D resource is a level-0 box with packed rows.
-      const t = this.transfer;
-      Object.assign(t.box, { x: r.x, y: r.y, z: 0, w: r.width, h: r.height, d: 1 });
-      Object.assign(t, { ctxId: 0, resourceId: resource.id, level: 0, offset, stride: 0, layerStride: 0 });
-      this.runTransfer3d(resource, t, true);
+      this.virgl.transferRect(resource, r, offset);
       return;
     }
     if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
@@ -526,146 +532,6 @@ export class VirtioGpuDevice {
     }
     const rowBytes = width * 4;
     for (let row = 0; row < height; row++) backing.copyOut(this.memory, offset + stride * row, pixels, (y + row) * resource.stride + x * 4, rowBytes);
-  }
-
-  private require3d(): void {
-    check(this.offers(Feature.VIRGL), ERR_UNSPEC, () => `${commandName(this.hdr.type)}: 3D is not offered (VIRTIO_GPU_F_VIRGL is off)`);
-  }
-
-  private getCapsetInfo(request: Uint8Array): void {
-    this.require3d();
-    const cmd = this.decode(W.GetCapsetInfo, request);
-    const info = VIRGL_CAPSETS[cmd.capsetIndex];
-    check(info !== undefined, ERR_INVALID_PARAMETER, () => `capset index ${cmd.capsetIndex}; the device has ${this.capsetCount}`);
-    const resp = this.response.body(W.RespCapsetInfo);
-    resp.capsetId = info.id;
-    resp.capsetMaxVersion = info.maxVersion;
-    resp.capsetMaxSize = info.maxSize;
-    this.response.respond(this.hdr, W.RespCapsetInfo, resp, ResponseType.OK_CAPSET_INFO);
-  }
-
-  private getCapset(request: Uint8Array): void {
-    this.require3d();
-    const cmd = this.decode(W.GetCapset, request);
-    const caps = virglCapset(cmd.capsetId, cmd.capsetVersion);
-    check(caps !== null, ERR_INVALID_PARAMETER, () => `no capset ${cmd.capsetId} version ${cmd.capsetVersion}`);
-    this.response.respondBytes(this.hdr, caps, ResponseType.OK_CAPSET);
-    this.recorder?.capset(cmd.capsetId, cmd.capsetVersion, caps);
-  }
-
-  private ctxCreate(request: Uint8Array): void {
-    this.require3d();
-    const cmd = this.decode(W.CtxCreate, request);
-    const capsetId = cmd.contextInit & CONTEXT_INIT_CAPSET_ID_MASK;
-    check(cmd.contextInit === 0 || this.offers(Feature.CONTEXT_INIT), ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)} without VIRTIO_GPU_F_CONTEXT_INIT`);
-    check(cmd.contextInit === capsetId && (capsetId === 0 || capsetId === CapsetId.VIRGL || capsetId === CapsetId.VIRGL2), ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)}: the device speaks capsets virgl (1) and virgl2 (2)`);
-    check(cmd.nlen <= cmd.debugName.length, ERR_INVALID_PARAMETER, () => `debug name of ${cmd.nlen} bytes (at most ${cmd.debugName.length})`);
-    const name = new TextDecoder().decode(cmd.debugName.subarray(0, cmd.nlen));
-    const context = this.contexts.create(this.hdr.ctxId, capsetId || CapsetId.VIRGL2, name);
-    this.renderer3d.createContext(context.id, context.capsetId, name);
-  }
-
-  private ctxDestroy(): void {
-    this.require3d();
-    const context = this.contexts.find(this.hdr.ctxId);
-    this.contexts.remove(context);
-    this.renderer3d.destroyContext(context.id);
-  }
-
-  private ctxAttachResource(request: Uint8Array, attach: boolean): void {
-    this.require3d();
-    const context = this.contexts.find(this.hdr.ctxId);
-    const resource = this.resources.find(this.decode(W.ResourceOnly, request).resourceId);
-    // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
-    if (attach) {
-      check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
-      context.resources.add(resource.id);
-      if (rendered) this.renderer3d.attachResource(context.id, resource.id);
-    } else {
-      check(context.resources.delete(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is not attached to context ${context.id}`);
-      if (rendered) this.renderer3d.detachResource(context.id, resource.id);
-    }
-  }
-
-  private resourceCreate3d(request: Uint8Array): void {
-    this.require3d();
-    const cmd = this.decode(W.ResourceCreate3d, request);
-    const params: Resource3dParams = {
-      target: cmd.target,
-      format: cmd.format,
-      bind: cmd.bind,
-      width: cmd.width,
-      height: cmd.height,
-      depth: cmd.depth,
-      arraySize: cmd.arraySize,
-      lastLevel: cmd.lastLevel,
-      nrSamples: cmd.nrSamples,
-      flags: cmd.flags,
-    };
-    const hostBytes = validateResource3d(params, this.limits);
-    if (isDisplayable(params)) {
-      const r = this.resources.create2d(cmd.resourceId, params.format, params.width, params.height);
-      r.virgl = params;
-      this.toPresenter(() => this.presenter.createResource(r.id, { format: r.format, width: r.width, height: r.height, stride: r.stride, pixels: r.pixels }));
-    } else {
-      this.resources.create3d(cmd.resourceId, params, hostBytes);
-    }
-    this.renderer3d.createResource(cmd.resourceId, params);
-  }
-
-  private transfer3d(request: Uint8Array, toHost: boolean): void {
-    this.require3d();
-    const cmd = this.decode(W.TransferHost3d, request);
-    if (this.hdr.ctxId !== 0) this.contexts.find(this.hdr.ctxId);
-    const resource = this.resources.find(cmd.resourceId);
-    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
-    const t = this.transfer;
-    Object.assign(t.box, cmd.box);
-    Object.assign(t, { ctxId: this.hdr.ctxId, resourceId: resource.id, level: cmd.level, offset: cmd.offset, stride: cmd.stride, layerStride: cmd.layerStride });
-    this.runTransfer3d(resource, t, toHost);
-  }
-
-  /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
-  private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
-    const backing = resource.backing;
-    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
-    const params = resource.virgl as Resource3dParams;
-    const pitch = checkTransfer3d(params, t.box, t.level, t.offset, t.stride, t.layerStride, backing.totalBytes);
-    t.stride = pitch.stride;
-    t.layerStride = pitch.layerStride;
-    const access = this.backingAccess(backing);
-    if (toHost) {
-      if (resource.kind === '2d') this.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
-      this.renderer3d.transferToHost(t, access);
-    } else {
-      this.renderer3d.transferFromHost(t, access);
-    }
-  }
-
-  private backingAccess(backing: Backing): BackingAccess {
-    const memory = this.memory;
-    return {
-      size: backing.totalBytes,
-      read(offset, length) {
-        const bytes = new Uint8Array(length);
-        backing.copyOut(memory, offset, bytes, 0, length);
-        return bytes;
-      },
-      write(offset, bytes) {
-        backing.copyIn(memory, offset, bytes);
-      },
-    };
-  }
-
-  private submit3d(request: Uint8Array): void | Promise<void> {
-    this.require3d();
-    const cmd = this.decode(W.CmdSubmit, request);
-    const context = this.contexts.find(this.hdr.ctxId);
-    check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
-    check(cmd.size % 4 === 0 && cmd.size <= this.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.limits.maxSubmitBytes})`);
-    check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
-    return this.renderer3d.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
   }
 
   private attachBacking(request: Uint8Array): void {

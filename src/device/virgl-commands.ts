@@ -1,0 +1,205 @@
+/**
+ * The 3D (virgl) commands: capsets, contexts, 3D resources and transfers,
+ * SUBMIT_3D. Each is validated here and then handed to the renderer; the
+ * device runs them only while it offers VIRTIO_GPU_F_VIRGL.
+ */
+import type { GuestMemory } from '../memory/guest-memory.ts';
+import type { StructCodec } from '../protocol/codec.ts';
+import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK, ResponseType } from '../protocol/constants.ts';
+import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
+import * as W from '../protocol/structs.ts';
+import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
+import type { Backing } from './backing.ts';
+import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC } from './command-error.ts';
+import { ContextTable } from './contexts.ts';
+import type { DeviceLimits } from './limits.ts';
+import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
+import type { Resource, Resource2d, Resource3d, ResourceTable } from './resources.ts';
+import type { ResponseWriter } from './response-writer.ts';
+import { VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
+
+/** What the 3D commands use of the device. */
+export interface CommandScope {
+  /** The header of the command being run (the device fills it in place). */
+  readonly hdr: W.CtrlHeader;
+  readonly response: ResponseWriter;
+  readonly resources: ResourceTable;
+  readonly memory: GuestMemory;
+  readonly limits: Readonly<DeviceLimits>;
+  decode<T>(codec: StructCodec<T>, request: Uint8Array): T;
+  /** Hands the presenter a resource a scanout can show. */
+  showable(resource: Resource2d): void;
+  /** Copies guest rows (`stride` apart from `offset`) into a rect of a resource's host pixels. */
+  copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void;
+  /** The guest read a capset (for a trace). */
+  capsetRead(id: number, version: number, data: Uint8Array): void;
+}
+
+export class VirglCommands {
+  readonly contexts: ContextTable;
+  private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
+
+  constructor(
+    private readonly scope: CommandScope,
+    readonly renderer: Renderer3d,
+    private readonly contextInit: boolean,
+  ) {
+    this.contexts = new ContextTable(scope.limits.maxContexts);
+  }
+
+  /** As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use. */
+  adopt2d(r: Resource2d): void {
+    r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
+    this.renderer.createResource(r.id, r.virgl);
+  }
+
+  /** Resource `resource` is going: out of every context, and out of the renderer. */
+  forget(resource: Resource): void {
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer.detachResource(context.id, resource.id);
+    if (rendered) this.renderer.destroyResource(resource.id);
+  }
+
+  /** Device reset: every context and every renderer resource goes. */
+  reset(resources: Iterable<Resource>): void {
+    for (const resource of resources) if (resource.kind !== 'blob' && resource.virgl) this.renderer.destroyResource(resource.id);
+    for (const id of this.contexts.ids()) this.renderer.destroyContext(id);
+    this.contexts.clear();
+  }
+
+  /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
+  transferRect(resource: Resource2d | Resource3d, r: W.Rect, offset: number): void {
+    const t = this.transfer;
+    Object.assign(t.box, { x: r.x, y: r.y, z: 0, w: r.width, h: r.height, d: 1 });
+    Object.assign(t, { ctxId: 0, resourceId: resource.id, level: 0, offset, stride: 0, layerStride: 0 });
+    this.runTransfer3d(resource, t, true);
+  }
+
+  getCapsetInfo(request: Uint8Array): void {
+    const cmd = this.scope.decode(W.GetCapsetInfo, request);
+    const info = VIRGL_CAPSETS[cmd.capsetIndex];
+    check(info !== undefined, ERR_INVALID_PARAMETER, () => `capset index ${cmd.capsetIndex}; the device has ${VIRGL_CAPSETS.length}`);
+    const resp = this.scope.response.body(W.RespCapsetInfo);
+    resp.capsetId = info.id;
+    resp.capsetMaxVersion = info.maxVersion;
+    resp.capsetMaxSize = info.maxSize;
+    this.scope.response.respond(this.scope.hdr, W.RespCapsetInfo, resp, ResponseType.OK_CAPSET_INFO);
+  }
+
+  getCapset(request: Uint8Array): void {
+    const cmd = this.scope.decode(W.GetCapset, request);
+    const caps = virglCapset(cmd.capsetId, cmd.capsetVersion);
+    check(caps !== null, ERR_INVALID_PARAMETER, () => `no capset ${cmd.capsetId} version ${cmd.capsetVersion}`);
+    this.scope.response.respondBytes(this.scope.hdr, caps, ResponseType.OK_CAPSET);
+    this.scope.capsetRead(cmd.capsetId, cmd.capsetVersion, caps);
+  }
+
+  ctxCreate(request: Uint8Array): void {
+    const cmd = this.scope.decode(W.CtxCreate, request);
+    const capsetId = cmd.contextInit & CONTEXT_INIT_CAPSET_ID_MASK;
+    check(cmd.contextInit === 0 || this.contextInit, ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)} without VIRTIO_GPU_F_CONTEXT_INIT`);
+    check(cmd.contextInit === capsetId && (capsetId === 0 || capsetId === CapsetId.VIRGL || capsetId === CapsetId.VIRGL2), ERR_INVALID_PARAMETER, () => `context_init 0x${cmd.contextInit.toString(16)}: the device speaks capsets virgl (1) and virgl2 (2)`);
+    check(cmd.nlen <= cmd.debugName.length, ERR_INVALID_PARAMETER, () => `debug name of ${cmd.nlen} bytes (at most ${cmd.debugName.length})`);
+    const name = new TextDecoder().decode(cmd.debugName.subarray(0, cmd.nlen));
+    const context = this.contexts.create(this.scope.hdr.ctxId, capsetId || CapsetId.VIRGL2, name);
+    this.renderer.createContext(context.id, context.capsetId, name);
+  }
+
+  ctxDestroy(): void {
+    const context = this.contexts.find(this.scope.hdr.ctxId);
+    this.contexts.remove(context);
+    this.renderer.destroyContext(context.id);
+  }
+
+  ctxAttachResource(request: Uint8Array, attach: boolean): void {
+    const context = this.contexts.find(this.scope.hdr.ctxId);
+    const resource = this.scope.resources.find(this.scope.decode(W.ResourceOnly, request).resourceId);
+    // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
+    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    if (attach) {
+      check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
+      context.resources.add(resource.id);
+      if (rendered) this.renderer.attachResource(context.id, resource.id);
+    } else {
+      check(context.resources.delete(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is not attached to context ${context.id}`);
+      if (rendered) this.renderer.detachResource(context.id, resource.id);
+    }
+  }
+
+  resourceCreate3d(request: Uint8Array): void {
+    const cmd = this.scope.decode(W.ResourceCreate3d, request);
+    const params: Resource3dParams = {
+      target: cmd.target,
+      format: cmd.format,
+      bind: cmd.bind,
+      width: cmd.width,
+      height: cmd.height,
+      depth: cmd.depth,
+      arraySize: cmd.arraySize,
+      lastLevel: cmd.lastLevel,
+      nrSamples: cmd.nrSamples,
+      flags: cmd.flags,
+    };
+    const hostBytes = validateResource3d(params, this.scope.limits);
+    if (isDisplayable(params)) {
+      const r = this.scope.resources.create2d(cmd.resourceId, params.format, params.width, params.height);
+      r.virgl = params;
+      this.scope.showable(r);
+    } else {
+      this.scope.resources.create3d(cmd.resourceId, params, hostBytes);
+    }
+    this.renderer.createResource(cmd.resourceId, params);
+  }
+
+  transfer3d(request: Uint8Array, toHost: boolean): void {
+    const cmd = this.scope.decode(W.TransferHost3d, request);
+    if (this.scope.hdr.ctxId !== 0) this.contexts.find(this.scope.hdr.ctxId);
+    const resource = this.scope.resources.find(cmd.resourceId);
+    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
+    const t = this.transfer;
+    Object.assign(t.box, cmd.box);
+    Object.assign(t, { ctxId: this.scope.hdr.ctxId, resourceId: resource.id, level: cmd.level, offset: cmd.offset, stride: cmd.stride, layerStride: cmd.layerStride });
+    this.runTransfer3d(resource, t, toHost);
+  }
+
+  /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
+  private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
+    const backing = resource.backing;
+    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
+    const params = resource.virgl as Resource3dParams;
+    const pitch = checkTransfer3d(params, t.box, t.level, t.offset, t.stride, t.layerStride, backing.totalBytes);
+    t.stride = pitch.stride;
+    t.layerStride = pitch.layerStride;
+    const access = this.backingAccess(backing);
+    if (toHost) {
+      if (resource.kind === '2d') this.scope.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
+      this.renderer.transferToHost(t, access);
+    } else {
+      this.renderer.transferFromHost(t, access);
+    }
+  }
+
+  private backingAccess(backing: Backing): BackingAccess {
+    const memory = this.scope.memory;
+    return {
+      size: backing.totalBytes,
+      read(offset, length) {
+        const bytes = new Uint8Array(length);
+        backing.copyOut(memory, offset, bytes, 0, length);
+        return bytes;
+      },
+      write(offset, bytes) {
+        backing.copyIn(memory, offset, bytes);
+      },
+    };
+  }
+
+  submit3d(request: Uint8Array): void | Promise<void> {
+    const cmd = this.scope.decode(W.CmdSubmit, request);
+    const context = this.contexts.find(this.scope.hdr.ctxId);
+    check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
+    check(cmd.size % 4 === 0 && cmd.size <= this.scope.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.scope.limits.maxSubmitBytes})`);
+    check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
+    return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
+  }
+}
