@@ -4,7 +4,7 @@
  * src/virtio) and never draws (see src/presenters).
  */
 import { inRange, type GuestMemory } from '../memory/guest-memory.ts';
-import type { StructCodec } from '../protocol/codec.ts';
+import { u32, type StructCodec } from '../protocol/codec.ts';
 import { BlobMem, CommandType, CURSOR_SIZE, Event, Feature, HeaderFlag, ResponseType } from '../protocol/constants.ts';
 import { Format, formatInfo } from '../protocol/formats.ts';
 import * as W from '../protocol/structs.ts';
@@ -225,7 +225,7 @@ export class VirtioGpuDevice {
   private recordReads(type: number, request: Uint8Array): void {
     const at = READS_BACKING.get(type);
     if (at === undefined || !this.recorder || request.length < at + 4) return;
-    const resource = this.resources.get(new DataView(request.buffer, request.byteOffset, request.byteLength).getUint32(at, true));
+    const resource = this.resources.get(u32.read(request, at, 0));
     const transfer = type === CommandType.TRANSFER_TO_HOST_2D || type === CommandType.TRANSFER_TO_HOST_3D;
     // Other commands read guest pages only of blobs; 2D resources show their host copy.
     if (resource?.backing && (transfer || resource.kind === 'blob')) this.recorder.backing(resource.id, resource.backing);

@@ -4,7 +4,8 @@
  * far into its backing a transfer reaches. Failures are CommandErrors.
  */
 import { VIRGL_FORMATS, VIRGL_SCANOUT_FORMATS, VirglTarget } from '../protocol/virgl-formats.ts';
-import type { Box3d, Resource3dParams } from '../renderers/renderer-3d.ts';
+import type { Box3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
+import { formatInfo, type FormatInfo } from '../protocol/formats.ts';
 import { check, fail, ERR_INVALID_PARAMETER } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
 
@@ -48,14 +49,16 @@ export function isDisplayable(p: Resource3dParams): boolean {
 }
 
 /**
- * Checks that `box` lies inside level `level` of the resource and that the
- * guest rows it reads or writes (from `offset`, `stride` and `layerStride`
- * apart; 0 means packed) lie inside a backing of `backingBytes`. Returns the
- * effective row and layer strides.
+ * Checks that the transfer's box lies inside its level of the resource and
+ * that the guest rows it reads or writes (from `offset`, `stride` and
+ * `layerStride` apart; 0 means the level's own pitch, as virglrenderer reads
+ * it) lie inside a backing of `backingBytes`; then puts the effective pitches
+ * into the transfer.
  */
-export function checkTransfer3d(p: Resource3dParams, box: Box3d, level: number, offset: number, stride: number, layerStride: number, backingBytes: number): { stride: number; layerStride: number } {
+export function checkTransfer3d(p: Resource3dParams, t: Transfer3d, backingBytes: number): void {
+  const { box, level, offset } = t;
   // 2D resources (virtio-gpu's 32-bit formats) are images too when virgl is on.
-  const bytesPerTexel = VIRGL_FORMATS.get(p.format)?.bytesPerTexel ?? 4;
+  const bytesPerTexel = VIRGL_FORMATS.get(p.format)?.bytesPerTexel ?? (formatInfo(p.format) as FormatInfo).bytesPerPixel;
   check(level <= p.lastLevel, ERR_INVALID_PARAMETER, () => `level ${level} of a resource with ${p.lastLevel + 1}`);
   const isBuffer = p.target === VirglTarget.BUFFER;
   const width = isBuffer ? p.width : levelSize(p.width, level);
@@ -64,13 +67,13 @@ export function checkTransfer3d(p: Resource3dParams, box: Box3d, level: number, 
   const inside = (start: number, size: number, limit: number) => size > 0 && start + size <= limit;
   check(inside(box.x, box.w, width) && inside(box.y, box.h, height) && inside(box.z, box.d, layers), ERR_INVALID_PARAMETER, () => `box ${boxText(box)} outside level ${level} (${width}x${height}x${layers})`);
   const rowBytes = isBuffer ? box.w : box.w * bytesPerTexel;
-  // As virglrenderer: a zero stride is the level's own row pitch (rows of the whole image), a zero layer stride its image size.
-  const rows = stride === 0 ? (isBuffer ? width : width * bytesPerTexel) : stride;
-  const layerBytes = layerStride === 0 ? rows * height : layerStride;
-  check(rows >= rowBytes && layerBytes >= rows * (box.h - 1) + rowBytes, ERR_INVALID_PARAMETER, () => `stride ${stride} / layer stride ${layerStride} too small for box ${boxText(box)}`);
+  const rows = t.stride === 0 ? (isBuffer ? width : width * bytesPerTexel) : t.stride;
+  const layerBytes = t.layerStride === 0 ? rows * height : t.layerStride;
+  check(rows >= rowBytes && layerBytes >= rows * (box.h - 1) + rowBytes, ERR_INVALID_PARAMETER, () => `stride ${t.stride} / layer stride ${t.layerStride} too small for box ${boxText(box)}`);
   const end = offset + (box.d - 1) * layerBytes + (box.h - 1) * rows + rowBytes;
   check(Number.isSafeInteger(end) && end <= backingBytes, ERR_INVALID_PARAMETER, () => `transfer of box ${boxText(box)} at offset ${offset} reaches byte ${end} of a ${backingBytes} byte backing`);
-  return { stride: rows, layerStride: layerBytes };
+  t.stride = rows;
+  t.layerStride = layerBytes;
 }
 
 function levelSize(size: number, level: number): number {

@@ -1,5 +1,5 @@
 /** Builds response bytes in one reusable buffer: a header echoing the request's fence, and a body. */
-import type { StructCodec } from '../protocol/codec.ts';
+import { u32, type StructCodec } from '../protocol/codec.ts';
 import { HeaderFlag } from '../protocol/constants.ts';
 import * as W from '../protocol/structs.ts';
 
@@ -53,7 +53,7 @@ export class ResponseWriter {
 
   /** The response type of answer bytes this writer made. */
   typeOf(answer: Uint8Array): number {
-    return new DataView(answer.buffer, answer.byteOffset, answer.byteLength).getUint32(0, true);
+    return u32.read(answer, 0, 0);
   }
 
   /** A header-only answer (an error), whatever was written before. */

@@ -38,6 +38,7 @@ export interface CommandScope {
 export class VirglCommands {
   readonly contexts: ContextTable;
   private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
+  private readonly window: BackingWindow;
 
   constructor(
     private readonly scope: CommandScope,
@@ -45,6 +46,7 @@ export class VirglCommands {
     private readonly contextInit: boolean,
   ) {
     this.contexts = new ContextTable(scope.limits.maxContexts);
+    this.window = new BackingWindow(scope.memory);
   }
 
   /** As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use. */
@@ -69,10 +71,7 @@ export class VirglCommands {
 
   /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
   transferRect(resource: Resource2d | Resource3d, r: W.Rect, offset: number): void {
-    const t = this.transfer;
-    Object.assign(t.box, { x: r.x, y: r.y, z: 0, w: r.width, h: r.height, d: 1 });
-    Object.assign(t, { ctxId: 0, resourceId: resource.id, level: 0, offset, stride: 0, layerStride: 0 });
-    this.runTransfer3d(resource, t, true);
+    this.runTransfer3d(resource, this.setTransfer(0, resource.id, 0, r.x, r.y, 0, r.width, r.height, 1, offset, 0, 0), true);
   }
 
   getCapsetInfo(request: Uint8Array): void {
@@ -156,9 +155,8 @@ export class VirglCommands {
     if (this.scope.hdr.ctxId !== 0) this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(cmd.resourceId);
     check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
-    const t = this.transfer;
-    Object.assign(t.box, cmd.box);
-    Object.assign(t, { ctxId: this.scope.hdr.ctxId, resourceId: resource.id, level: cmd.level, offset: cmd.offset, stride: cmd.stride, layerStride: cmd.layerStride });
+    const { box } = cmd;
+    const t = this.setTransfer(this.scope.hdr.ctxId, resource.id, cmd.level, box.x, box.y, box.z, box.w, box.h, box.d, cmd.offset, cmd.stride, cmd.layerStride);
     this.runTransfer3d(resource, t, toHost);
   }
 
@@ -166,11 +164,9 @@ export class VirglCommands {
   private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
     const backing = resource.backing;
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
-    const params = resource.virgl as Resource3dParams;
-    const pitch = checkTransfer3d(params, t.box, t.level, t.offset, t.stride, t.layerStride, backing.totalBytes);
-    t.stride = pitch.stride;
-    t.layerStride = pitch.layerStride;
-    const access = this.backingAccess(backing);
+    checkTransfer3d(resource.virgl as Resource3dParams, t, backing.totalBytes);
+    const access = this.window;
+    access.backing = backing;
     if (toHost) {
       if (resource.kind === '2d') this.scope.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
       this.renderer.transferToHost(t, access);
@@ -179,19 +175,22 @@ export class VirglCommands {
     }
   }
 
-  private backingAccess(backing: Backing): BackingAccess {
-    const memory = this.scope.memory;
-    return {
-      size: backing.totalBytes,
-      read(offset, length) {
-        const bytes = new Uint8Array(length);
-        backing.copyOut(memory, offset, bytes, 0, length);
-        return bytes;
-      },
-      write(offset, bytes) {
-        backing.copyIn(memory, offset, bytes);
-      },
-    };
+  /** The one Transfer3d the device reuses, filled in for this command. */
+  private setTransfer(ctxId: number, resourceId: number, level: number, x: number, y: number, z: number, w: number, h: number, d: number, offset: number, stride: number, layerStride: number): Transfer3d {
+    const t = this.transfer;
+    t.ctxId = ctxId;
+    t.resourceId = resourceId;
+    t.level = level;
+    t.box.x = x;
+    t.box.y = y;
+    t.box.z = z;
+    t.box.w = w;
+    t.box.h = h;
+    t.box.d = d;
+    t.offset = offset;
+    t.stride = stride;
+    t.layerStride = layerStride;
+    return t;
   }
 
   submit3d(request: Uint8Array): void | Promise<void> {
@@ -201,5 +200,26 @@ export class VirglCommands {
     check(cmd.size % 4 === 0 && cmd.size <= this.scope.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.scope.limits.maxSubmitBytes})`);
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
     return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
+  }
+}
+
+/** The renderer's window on the backing of the transfer under way: one object, pointed at each transfer's backing. */
+class BackingWindow implements BackingAccess {
+  backing: Backing | null = null;
+
+  constructor(private readonly memory: GuestMemory) {}
+
+  get size(): number {
+    return this.backing?.totalBytes ?? 0;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const bytes = new Uint8Array(length);
+    this.backing?.copyOut(this.memory, offset, bytes, 0, length);
+    return bytes;
+  }
+
+  write(offset: number, bytes: Uint8Array): void {
+    this.backing?.copyIn(this.memory, offset, bytes);
   }
 }

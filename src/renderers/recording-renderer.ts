@@ -4,6 +4,7 @@
  * its streams can be recorded (src/trace) and replayed on the reference
  * renderer. It counts what it was given, per virgl command type.
  */
+import { u32 } from '../protocol/codec.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
 
 export interface RecordingStats {
@@ -47,11 +48,10 @@ export class RecordingRenderer implements Renderer3d {
   submit(_ctxId: number, commands: Uint8Array): void {
     this.stats.submits++;
     this.stats.submitBytes += commands.length;
-    const view = new DataView(commands.buffer, commands.byteOffset, commands.byteLength);
     const counts = this.stats.commands;
     // Each command: a header word (command, object type, length in words), then `length` words.
     for (let at = 0; at + 4 <= commands.length; ) {
-      const header = view.getUint32(at, true);
+      const header = u32.read(commands, at, 0);
       const command = header & 0xff;
       counts.set(command, (counts.get(command) ?? 0) + 1);
       at += 4 * (1 + (header >>> 16));

@@ -8,6 +8,7 @@
 import type { Backing } from '../device/backing.ts';
 import type { GuestMemory } from '../memory/guest-memory.ts';
 import { CommandType } from '../protocol/constants.ts';
+import { u32 } from '../protocol/codec.ts';
 import * as W from '../protocol/structs.ts';
 import { TraceQueue, TraceWriter, type TraceDisplay, type TraceSink } from './trace-writer.ts';
 
@@ -21,6 +22,7 @@ export class TraceRecorder {
   private readonly writer: TraceWriter;
   /** Per resource, what the trace has said its backing holds (a replayer's copy, which starts zeroed). */
   private readonly shadows = new Map<number, Uint8Array>();
+  private readonly chunk = new Uint8Array(CHUNK);
 
   constructor(
     sink: TraceSink,
@@ -44,7 +46,7 @@ export class TraceRecorder {
       shadow = new Uint8Array(backing.totalBytes);
       this.shadows.set(id, shadow);
     }
-    const now = new Uint8Array(CHUNK);
+    const now = this.chunk;
     for (let at = 0; at < shadow.length; at += CHUNK) {
       const n = Math.min(CHUNK, shadow.length - at);
       const chunk = now.subarray(0, n);
@@ -58,8 +60,8 @@ export class TraceRecorder {
 
   command(queue: number, responseType: number, request: Uint8Array): void {
     this.writer.command(queue, responseType, request);
-    if (queue === TraceQueue.CONTROL && request.length >= RESOURCE_ID_AT + 4 && NEW_BACKING.has(new DataView(request.buffer, request.byteOffset).getUint32(4 * 0, true))) {
-      this.shadows.delete(new DataView(request.buffer, request.byteOffset).getUint32(RESOURCE_ID_AT, true));
+    if (queue === TraceQueue.CONTROL && request.length >= RESOURCE_ID_AT + 4 && NEW_BACKING.has(u32.read(request, 0, 0))) {
+      this.shadows.delete(u32.read(request, RESOURCE_ID_AT, 0));
     }
   }
 }
