@@ -202,6 +202,20 @@ void vgw_gl_coloured_vertices(const struct vgw_gl *gl, const float *vertices, si
 	glUseProgram(program);
 }
 
+/* Draws the rectangle as a strip with the program in use, which reads `components` of each corner's (x, y, u, v). */
+static void draw_rect(const struct vgw_gl *gl, float x0, float y0, float x1, float y1, GLint components, const char *what)
+{
+	float v[16];
+	rect_vertices(v, x0, y0, x1, y1);
+	GLuint buffer = vgw_gl_buffer(GL_ARRAY_BUFFER, v, sizeof(v));
+	glVertexAttribPointer(0, components, GL_FLOAT, GL_FALSE, 4 * sizeof(float), 0);
+	glEnableVertexAttribArray(0);
+	glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+	glDisableVertexAttribArray(0);
+	glDeleteBuffers(1, &buffer);
+	vgw_gl_check(gl, what);
+}
+
 void vgw_gl_rect(const struct vgw_gl *gl, float x0, float y0, float x1, float y1, float z, const float rgba[4])
 {
 	static GLuint program;
@@ -212,18 +226,10 @@ void vgw_gl_rect(const struct vgw_gl *gl, float x0, float y0, float x1, float y1
 			"#version 100\nprecision mediump float; uniform vec4 color;\n"
 			"void main() { gl_FragColor = color; }\n",
 			rect_attributes);
-	float v[16];
-	rect_vertices(v, x0, y0, x1, y1);
-	GLuint buffer = vgw_gl_buffer(GL_ARRAY_BUFFER, v, sizeof(v));
 	glUseProgram(program);
 	glUniform1f(glGetUniformLocation(program, "z"), z);
 	glUniform4fv(glGetUniformLocation(program, "color"), 1, rgba);
-	glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), 0);
-	glEnableVertexAttribArray(0);
-	glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-	glDisableVertexAttribArray(0);
-	glDeleteBuffers(1, &buffer);
-	vgw_gl_check(gl, "drawing a rectangle");
+	draw_rect(gl, x0, y0, x1, y1, 2, "drawing a rectangle");
 }
 
 void vgw_gl_textured_rect(const struct vgw_gl *gl, GLuint texture, float x0, float y0, float x1, float y1)
@@ -236,9 +242,6 @@ void vgw_gl_textured_rect(const struct vgw_gl *gl, GLuint texture, float x0, flo
 			"#version 100\nprecision mediump float; uniform sampler2D image; varying vec2 uv;\n"
 			"void main() { gl_FragColor = texture2D(image, uv); }\n",
 			rect_attributes);
-	float v[16];
-	rect_vertices(v, x0, y0, x1, y1);
-	GLuint buffer = vgw_gl_buffer(GL_ARRAY_BUFFER, v, sizeof(v));
 	glUseProgram(program);
 	glActiveTexture(GL_TEXTURE0);
 	glBindTexture(GL_TEXTURE_2D, texture);
@@ -248,12 +251,7 @@ void vgw_gl_textured_rect(const struct vgw_gl *gl, GLuint texture, float x0, flo
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
 	glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
 	glUniform1i(glGetUniformLocation(program, "image"), 0);
-	glVertexAttribPointer(0, 4, GL_FLOAT, GL_FALSE, 4 * sizeof(float), 0);
-	glEnableVertexAttribArray(0);
-	glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-	glDisableVertexAttribArray(0);
-	glDeleteBuffers(1, &buffer);
-	vgw_gl_check(gl, "drawing a textured rectangle");
+	draw_rect(gl, x0, y0, x1, y1, 4, "drawing a textured rectangle");
 }
 
 int vgw_gl_show(struct vgw_gl *gl)

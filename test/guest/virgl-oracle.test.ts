@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
+import { pixel } from '../../guest/drm-test-checks.ts';
 import { GL_PROGRAM_PIXELS, GL_PROGRAMS } from '../../guest/gl-test-checks.ts';
 import { runOracle, type OracleSummary } from '../../scripts/oracle.mjs';
 import { GuestSession } from '../../src/node/guest-session.ts';
@@ -57,11 +58,6 @@ async function recordAndReplay(name: string, command: string, seconds = 120): Pr
   return { output, summary, frames: images.filter((i) => i.name.startsWith('frame-')), readbacks: images.filter((i) => i.name.startsWith('readback-')) };
 }
 
-function rgba(image: Image, x: number, y: number): number[] {
-  const i = (y * image.width + x) * 4;
-  return Array.from(image.data.subarray(i, i + 4));
-}
-
 const PROBE = /^(vgw-gl-[a-z]+): pixel (\S+) (\d+),(\d+) = /gm;
 /** Probes of images the programs draw off screen (render targets they read back), not on the scanout. */
 const OFF_SCREEN = /^(texture|target)/;
@@ -75,12 +71,12 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     expect(probes.map((p) => p.name).sort()).toEqual(Object.keys(expected).sort());
     // Each probe is one glReadPixels of one pixel: one readback each, in order.
     expect(readbacks.map((r) => `${r.width}x${r.height}`)).toEqual(probes.map(() => '1x1'));
-    expect(readbacks.map((r, i) => [probes[i]!.name, rgba(r, 0, 0)])).toEqual(probes.map((p) => [p.name, [...expected[p.name]!]]));
+    expect(readbacks.map((r, i) => [probes[i]!.name, pixel(r, 0, 0)])).toEqual(probes.map((p) => [p.name, [...expected[p.name]!]]));
     // The frame the program showed, in the scanout's top-down rows (GL counts rows from the bottom).
     const frame = frames.at(-1) as Image;
     expect([frame.width, frame.height]).toEqual([WIDTH, HEIGHT]);
     const onScreen = probes.filter((p) => !OFF_SCREEN.test(p.name));
-    expect(onScreen.map((p) => [p.name, rgba(frame, p.x, HEIGHT - 1 - p.y)])).toEqual(onScreen.map((p) => [p.name, [...expected[p.name]!]]));
+    expect(onScreen.map((p) => [p.name, pixel(frame, p.x, HEIGHT - 1 - p.y)])).toEqual(onScreen.map((p) => [p.name, [...expected[p.name]!]]));
   }, 200_000);
 
   it('vgw-gl-readpixels: the whole frame read back has the four quarter colours', async () => {
@@ -90,7 +86,7 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     const frame = readbacks[0] as Image;
     expect([frame.width, frame.height]).toEqual([WIDTH, HEIGHT]);
     // The reference renderer writes the read rows top-down, as the scanout shows them.
-    const at = (fx: number, fy: number) => rgba(frame, Math.floor(fx * WIDTH), Math.floor(fy * HEIGHT));
+    const at = (fx: number, fy: number) => pixel(frame, Math.floor(fx * WIDTH), Math.floor(fy * HEIGHT));
     expect({ 'bottom-left': at(0.25, 0.75), 'bottom-right': at(0.75, 0.75), 'top-left': at(0.25, 0.25), 'top-right': at(0.75, 0.25) }).toEqual(
       Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, [...v]])),
     );
@@ -102,10 +98,10 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     expect(summary.totals).toMatchObject({ skipped_failed: 0, renderer_errors: 0, stream_errors: 0 });
     const cube = frames.filter((f) => !f.name.endsWith(`-r${console0}.png`));
     expect(cube.length).toBeGreaterThanOrEqual(10);
-    const colours = (f: Image) => new Set(Array.from({ length: 64 }, (_, i) => rgba(f, (f.width / 2 - 128 + (i % 8) * 32) | 0, (f.height / 2 - 128 + Math.floor(i / 8) * 32) | 0).join()));
+    const colours = (f: Image) => new Set(Array.from({ length: 64 }, (_, i) => pixel(f, (f.width / 2 - 128 + (i % 8) * 32) | 0, (f.height / 2 - 128 + Math.floor(i / 8) * 32) | 0).join()));
     const last = cube.at(-1) as Image;
     // A cube of shaded faces over the grey background, not an empty or flat frame.
-    expect(rgba(last, 2, 2)).toEqual([128, 128, 128, 255]);
+    expect(pixel(last, 2, 2)).toEqual([128, 128, 128, 255]);
     expect(colours(last).size).toBeGreaterThan(20);
     expect(Buffer.compare(Buffer.from(cube[2]!.data), Buffer.from(last.data))).not.toBe(0);
     expect(guest.deviceLog).toEqual([]);
