@@ -2,7 +2,7 @@
 import type { Traffic } from '../memory/metered-memory.ts';
 
 export interface GpuStats {
-  /** Flushes the GPU worker took since the start (each one a frame on a scanout). */
+  /** Frames the GPU worker presented since the start, all scanouts together. */
   frames: number;
   commands: number;
   bytesFromGuest: number;

@@ -112,7 +112,6 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     container.append(canvas);
     return canvas;
   });
-  let frames = 0;
   let presenter: WorkerPresenter;
   try {
     presenter = await createWorkerPresenter({
@@ -120,10 +119,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
       ...(backend && { backend }),
       ...(createWorker && { createWorker }),
       ...(onRecovery && { onRecovery }),
-      onFlush: (index) => {
-        frames++;
-        onFrame?.(index);
-      },
+      ...(onFrame && { onFlush: onFrame }),
     });
   } catch (error) {
     for (const canvas of canvases) canvas.remove();
@@ -132,7 +128,8 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   }
   await loaded;
   const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, scanouts, presenter });
-  const meter = new StatsMeter(() => totalsOf(frames, virtioGpuTraffic(device)));
+  const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);
+  const meter = new StatsMeter(() => totalsOf(presented(), virtioGpuTraffic(device)));
   const handle: EmbeddedVirtioGpu = {
     emulator,
     device,
