@@ -1,15 +1,18 @@
 /**
  * The GPU worker: owns the scanout canvases and draws them. The VM thread
  * drives it through comlink; resource pixels arrive once, as SharedArrayBuffer
- * views, and every later flush names only a rectangle. When the WebGPU device
- * is lost, the worker makes a new one and draws every scanout again.
+ * views, and flushed rectangles come through a shared mailbox, not messages.
+ * When the WebGPU device is lost, the worker makes a new one and draws every
+ * scanout again.
  */
 import * as Comlink from 'comlink';
 import { createSurfaces, type Backend, type BackendChoice } from '../src/presenters/backends.ts';
 import { CompositingPresenter, nextAnimationFrame } from '../src/presenters/compositing-presenter.ts';
+import { DamageTaker } from '../src/presenters/damage-mailbox.ts';
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
 
 let presenter: CompositingPresenter | null = null;
+let mailbox: DamageTaker | null = null;
 let gpu: GPUDevice | null = null;
 let canvases: OffscreenCanvas[] = [];
 let backend: Backend = 'canvas2d';
@@ -37,21 +40,44 @@ async function recover(reason: string): Promise<void> {
   recoveries++;
 }
 
+const taken: Rect = { x: 0, y: 0, width: 0, height: 0 };
+
+/** Hands what the mailbox holds to the presenter, which uploads it at its next frame. */
+function drain(from: DamageTaker): void {
+  for (let index = 0; index < from.scanouts; index++) if (from.take(index, taken)) presenter?.flush(index, taken);
+}
+
+async function takeDamage(from: DamageTaker): Promise<void> {
+  while (!closing && mailbox === from) {
+    const seen = from.posts();
+    drain(from);
+    await from.changed(seen);
+  }
+}
+
 const api = {
-  async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array): Promise<{ backend: Backend; notes: string[] }> {
+  async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array<SharedArrayBuffer>, damage: Int32Array<SharedArrayBuffer>): Promise<{ backend: Backend; notes: string[] }> {
     canvases = offscreen;
     const { surfaces, notes } = await surfacesFor(choice);
-    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, nextAnimationFrame, (index) => Atomics.add(presents, index, 1));
+    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, nextAnimationFrame, (index) => {
+      Atomics.add(presents, index, 1);
+      Atomics.notify(presents, index);
+    });
+    mailbox = new DamageTaker(damage);
+    void takeDamage(mailbox);
     return { backend, notes };
   },
   createResource: (id: number, image: ResourceImage) => active().createResource(id, image),
   destroyResource: (id: number) => active().destroyResource(id),
   setScanout: (index: number, source: ScanoutSource | null) => active().setScanout(index, source),
-  flush: (index: number, rect: Rect) => active().flush(index, rect),
   setCursor: (index: number, image: CursorImage | null, x: number, y: number) => active().setCursor(index, image, x, y),
   moveCursor: (index: number, x: number, y: number, visible: boolean) => active().moveCursor(index, x, y, visible),
-  whenPresented: (index: number) => active().whenPresented(index),
+  whenPresented(index: number): Promise<void> {
+    if (mailbox) drain(mailbox);
+    return active().whenPresented(index);
+  },
   async capture(index: number): Promise<Capture> {
+    if (mailbox) drain(mailbox);
     const capture = await active().capture(index);
     return Comlink.transfer(capture, [capture.data.buffer as ArrayBuffer]);
   },

@@ -37,7 +37,7 @@ export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scan
   createWorker?: () => Worker;
   /** Told about each recovery of the GPU worker or the WebGPU device. */
   onRecovery?: (what: string) => void;
-  /** Told after each frame the worker took, with its scanout. */
+  /** Told after each frame the GPU worker presented, with its scanout. */
   onFrame?: (scanout: number) => void;
 }
 
@@ -119,7 +119,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
       ...(backend && { backend }),
       ...(createWorker && { createWorker }),
       ...(onRecovery && { onRecovery }),
-      ...(onFrame && { onFlush: onFrame }),
+      ...(onFrame && { onPresent: onFrame }),
     });
   } catch (error) {
     for (const canvas of canvases) canvas.remove();

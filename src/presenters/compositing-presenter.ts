@@ -58,14 +58,16 @@ interface Output {
   frame: Promise<void> | null;
   /** The present under way: at most one per scanout, so a slow GPU is never handed a queue of frames. */
   presenting: Promise<void>;
-  /** What flushes changed since the last present (resource coordinates); uploaded once, when the frame is drawn. */
-  damage: Rect | null;
+  /** What flushes changed since the last present (resource coordinates, inside the source); uploaded once, when the frame is drawn. */
+  damage: Rect;
+  damaged: boolean;
 }
 
 export class CompositingPresenter implements Presenter {
   private readonly resources = new Map<number, ResourceImage>();
   private readonly outputs = new Map<number, Output | null>();
   private readonly region: PixelRegion = { format: 0, pixels: new Uint8Array(0), stride: 0, x: 0, y: 0, width: 0, height: 0 };
+  private readonly clipped: Rect = { x: 0, y: 0, width: 0, height: 0 };
 
   constructor(
     private makeSurface: SurfaceFactory,
@@ -88,7 +90,7 @@ export class CompositingPresenter implements Presenter {
     if (!output) return;
     output.source = source;
     output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-    output.damage = null;
+    output.damaged = false;
     if (source) this.damage(output, source.rect);
     void this.schedule(output);
   }
@@ -96,11 +98,23 @@ export class CompositingPresenter implements Presenter {
   /**
    * Notes the damage and presents soon. The pixels are read when the frame is
    * drawn: many flushes between two frames cost one upload of their union.
+   * Damage outside the source is dropped: in a worker it may arrive before
+   * the message that changes the source.
    */
   flush(index: number, rect: Rect): void {
     const output = this.output(index);
-    if (!output?.source) return;
-    this.damage(output, rect);
+    const source = output?.source;
+    if (!output || !source) return;
+    const x = Math.max(rect.x, source.rect.x), y = Math.max(rect.y, source.rect.y);
+    const right = Math.min(rect.x + rect.width, source.rect.x + source.rect.width);
+    const bottom = Math.min(rect.y + rect.height, source.rect.y + source.rect.height);
+    if (right <= x || bottom <= y) return;
+    const clipped = this.clipped;
+    clipped.x = x;
+    clipped.y = y;
+    clipped.width = right - x;
+    clipped.height = bottom - y;
+    this.damage(output, clipped);
     void this.schedule(output);
   }
 
@@ -143,7 +157,7 @@ export class CompositingPresenter implements Presenter {
       output.surface = surface;
       const source = output.source;
       surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-      output.damage = null;
+      output.damaged = false;
       if (source) this.damage(output, source.rect);
       surface.setCursorImage(output.cursorImage);
       void this.schedule(output);
@@ -164,8 +178,9 @@ export class CompositingPresenter implements Presenter {
   }
 
   private damage(output: Output, rect: Rect): void {
-    if (output.damage) unionInto(output.damage, rect);
-    else output.damage = { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+    if (output.damaged) unionInto(output.damage, rect);
+    else Object.assign(output.damage, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    output.damaged = true;
   }
 
   private upload(output: Output, rect: Rect): void {
@@ -189,10 +204,9 @@ export class CompositingPresenter implements Presenter {
       await output.presenting;
       await new Promise<void>((resolve) => this.scheduleFrame(resolve));
       output.frame = null;
-      const damage = output.damage;
-      output.damage = null;
       const done = Promise.resolve().then(() => {
-        if (damage) this.upload(output, damage);
+        if (output.damaged) this.upload(output, output.damage);
+        output.damaged = false;
         return output.surface.present(cursorOf(output));
       });
       output.presenting = done.then(() => this.onPresented(output.index), () => {});
@@ -205,7 +219,7 @@ export class CompositingPresenter implements Presenter {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: null };
+      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: { x: 0, y: 0, width: 0, height: 0 }, damaged: false };
       this.outputs.set(index, output);
     }
     return output;

@@ -61,6 +61,12 @@ function convertWords(src: PixelRegion, from: Uint32Array, to: Uint32Array, dstP
         const v = from[s] as number;
         to[d] = ((v >>> sr) & 0xff) | (((v >>> sg) & 0xff) << 8) | (((v >>> sb) & 0xff) << 16) | (((v >>> sa) & 0xff) << 24);
       }
+    } else if (sr === 16 && sg === 8 && sb === 0) {
+      // B, G, R in memory (Linux's XRGB8888, what scanouts nearly always hold): swap red and blue, a third fewer operations.
+      for (; s < end; s++, d++) {
+        const v = from[s] as number;
+        to[d] = (v & 0xff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16) | 0xff000000;
+      }
     } else {
       for (; s < end; s++, d++) {
         const v = from[s] as number;

@@ -9,7 +9,7 @@ import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
 import type { Backend, BackendChoice } from './backends.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
-import { unionInto } from './rect.ts';
+import { changed, createMailboxMemory, DamagePoster } from './damage-mailbox.ts';
 
 type Canvas = HTMLCanvasElement | OffscreenCanvas;
 
@@ -23,17 +23,10 @@ export interface WorkerPresenterOptions {
   /** How often the worker's liveness is checked, and how long an answer may take. Default 1000 / 3000 ms. */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
-  /** Told each time the worker has taken flushed pixels (many flushes in between are taken at once). */
-  onFlush?: (index: number) => void;
+  /** Told after the worker presented a frame of scanout `index` (at most one per animation frame; many flushes may go into it). */
+  onPresent?: (index: number) => void;
   /** Told about each recovery (a new worker, or a new GPU device inside the worker). */
   onRecovery?: (what: string) => void;
-}
-
-/** Damage waiting for the worker: flushes arriving while one is on its way merge here. */
-interface PendingDamage {
-  rect: Rect;
-  pending: boolean;
-  sending: Promise<void> | null;
 }
 
 interface CursorState {
@@ -65,9 +58,10 @@ export class WorkerPresenter implements Presenter {
   private readonly resources = new Map<number, ResourceImage>();
   private readonly sources = new Map<number, ScanoutSource | null>();
   private readonly cursors = new Map<number, CursorState>();
-  private readonly damage = new Map<number, PendingDamage>();
   /** Frames the worker has presented, per scanout; shared so the page can read it without asking. */
-  private readonly presents: Int32Array;
+  private readonly presents: Int32Array<SharedArrayBuffer>;
+  private readonly mailbox: Int32Array<SharedArrayBuffer>;
+  private readonly damage: DamagePoster;
 
   private constructor(
     private canvases: Canvas[],
@@ -76,6 +70,8 @@ export class WorkerPresenter implements Presenter {
     public notes: readonly string[],
   ) {
     this.presents = new Int32Array(new SharedArrayBuffer(4 * canvases.length));
+    this.mailbox = createMailboxMemory(canvases.length);
+    this.damage = new DamagePoster(this.mailbox);
   }
 
   static async create(options: WorkerPresenterOptions): Promise<WorkerPresenter> {
@@ -91,6 +87,7 @@ export class WorkerPresenter implements Presenter {
     presenter.backend = backend;
     presenter.notes = notes;
     presenter.watch();
+    if (options.onPresent) for (let i = 0; i < presenter.canvases.length; i++) void presenter.reportPresents(i, options.onPresent);
     return presenter;
   }
 
@@ -120,25 +117,16 @@ export class WorkerPresenter implements Presenter {
   }
 
   /**
-   * Notes the damage and returns: the pixels sit in shared memory, so the
-   * guest need not wait for the worker. One flush message per scanout is on
-   * its way at a time; damage arriving meanwhile merges into the next.
+   * Posts the damage to the worker's mailbox and returns: the pixels sit in
+   * shared memory, so the guest need not wait for the worker, and no message
+   * is sent per flush.
    */
   flush(index: number, rect: Rect): void {
-    let damage = this.damage.get(index);
-    if (!damage) {
-      damage = { rect: { x: 0, y: 0, width: 0, height: 0 }, pending: false, sending: null };
-      this.damage.set(index, damage);
-    }
-    if (damage.pending) unionInto(damage.rect, rect);
-    else Object.assign(damage.rect, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
-    damage.pending = true;
-    damage.sending ??= this.send(index, damage);
+    this.damage.post(index, rect);
   }
 
   /** Resolves once what was flushed so far is on the canvas. */
-  async whenPresented(index: number): Promise<void> {
-    await this.damage.get(index)?.sending;
+  whenPresented(index: number): Promise<void> {
     return this.call((r) => r.whenPresented(index));
   }
 
@@ -159,7 +147,6 @@ export class WorkerPresenter implements Presenter {
   }
 
   async capture(index: number): Promise<Capture> {
-    await this.damage.get(index)?.sending;
     for (;;) {
       await this.ready;
       const died = this.died;
@@ -186,18 +173,12 @@ export class WorkerPresenter implements Presenter {
     this.current.terminate();
   }
 
-  private async send(index: number, damage: PendingDamage): Promise<void> {
-    while (damage.pending) {
-      const { x, y, width, height } = damage.rect;
-      damage.pending = false;
-      try {
-        await this.call((r) => r.flush(index, { x, y, width, height }));
-        this.options.onFlush?.(index);
-      } catch (error) {
-        console.warn(`virtio-gpu-web: the GPU worker refused a flush of scanout ${index}: ${String(error)}`);
-      }
+  private async reportPresents(index: number, onPresent: (index: number) => void): Promise<void> {
+    for (let seen = this.framesPresented(index); !this.closed; ) {
+      await changed(this.presents, index, seen);
+      seen = this.framesPresented(index);
+      if (!this.closed) onPresent(index);
     }
-    damage.sending = null;
   }
 
   /** Forwards a call; a call to a worker that dies first is dropped (the new worker gets the state replayed). */
@@ -221,7 +202,7 @@ export class WorkerPresenter implements Presenter {
     this.died = new Promise((resolve) => (this.declareDead = resolve));
     worker.addEventListener('error', () => this.lost('the worker failed'));
     try {
-      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice, this.presents);
+      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice, this.presents, this.mailbox);
     } catch (error) {
       worker.terminate();
       throw error;

@@ -1,0 +1,112 @@
+/**
+ * Flushed damage handed from the VM thread to the GPU worker through shared
+ * memory. The VM thread posts without waiting and without a message per
+ * flush (messages cost the thread that runs the guest); the worker wakes on
+ * the shared counter and takes the union of everything posted since it last
+ * looked. Lock-free: a worker that dies at any instant never blocks the poster.
+ */
+import type { Rect } from './presenter.ts';
+import { unionInto } from './rect.ts';
+
+/** Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle, and the last sequence the worker took. */
+const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, SIZE: 6 } as const;
+/** Slot 0 counts posts: the worker waits on it. */
+const POSTED = 0;
+
+export function createMailboxMemory(scanouts: number): Int32Array<SharedArrayBuffer> {
+  return new Int32Array(new SharedArrayBuffer(4 * (1 + scanouts * SLOT.SIZE)));
+}
+
+function base(index: number): number {
+  return 1 + index * SLOT.SIZE;
+}
+
+/** The VM thread's end. */
+export class DamagePoster {
+  /** Damage posted since the worker last took a post, per scanout: what the next post must still cover. */
+  private readonly pending: Rect[];
+  private readonly published: number[];
+
+  constructor(private readonly memory: Int32Array<SharedArrayBuffer>) {
+    const scanouts = (memory.length - 1) / SLOT.SIZE;
+    this.pending = Array.from({ length: scanouts }, () => ({ x: 0, y: 0, width: 0, height: 0 }));
+    this.published = new Array<number>(scanouts).fill(0);
+  }
+
+  post(index: number, rect: Rect): void {
+    const m = this.memory;
+    const at = base(index);
+    const pending = this.pending[index];
+    const published = this.published[index];
+    if (pending === undefined || published === undefined) return;
+    if (Atomics.load(m, at + SLOT.TAKEN) === published) Object.assign(pending, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    else unionInto(pending, rect);
+    const seq = (published + 2) | 0;
+    Atomics.store(m, at + SLOT.SEQ, seq - 1);
+    Atomics.store(m, at + SLOT.X, pending.x);
+    Atomics.store(m, at + SLOT.Y, pending.y);
+    Atomics.store(m, at + SLOT.WIDTH, pending.width);
+    Atomics.store(m, at + SLOT.HEIGHT, pending.height);
+    Atomics.store(m, at + SLOT.SEQ, seq);
+    this.published[index] = seq;
+    Atomics.add(m, POSTED, 1);
+    Atomics.notify(m, POSTED);
+  }
+}
+
+/** The GPU worker's end. */
+export class DamageTaker {
+  readonly scanouts: number;
+
+  constructor(private readonly memory: Int32Array<SharedArrayBuffer>) {
+    this.scanouts = (memory.length - 1) / SLOT.SIZE;
+  }
+
+  /** Posts so far (wait on this with `changed`). */
+  posts(): number {
+    return Atomics.load(this.memory, POSTED);
+  }
+
+  changed(seen: number): Promise<void> {
+    return changed(this.memory, POSTED, seen);
+  }
+
+  /**
+   * Copies the damage posted for `index` since the last take into `out`;
+   * false when there is none, or when a post is being written (its wake-up
+   * follows, and the next take gets it).
+   */
+  take(index: number, out: Rect): boolean {
+    if (!(index >= 0 && index < this.scanouts)) return false;
+    const m = this.memory;
+    const at = base(index);
+    const seq = Atomics.load(m, at + SLOT.SEQ);
+    if (seq & 1 || seq === Atomics.load(m, at + SLOT.TAKEN)) return false;
+    out.x = Atomics.load(m, at + SLOT.X);
+    out.y = Atomics.load(m, at + SLOT.Y);
+    out.width = Atomics.load(m, at + SLOT.WIDTH);
+    out.height = Atomics.load(m, at + SLOT.HEIGHT);
+    if (Atomics.load(m, at + SLOT.SEQ) !== seq) return false;
+    Atomics.store(m, at + SLOT.TAKEN, seq);
+    return true;
+  }
+}
+
+/**
+ * Resolves once `view[index]` is no longer `seen`. Atomics.waitAsync where
+ * the browser has it; elsewhere a check per animation frame (or 16 ms).
+ */
+export function changed(view: Int32Array<SharedArrayBuffer>, index: number, seen: number): Promise<void> {
+  if (typeof Atomics.waitAsync === 'function') {
+    const wait = Atomics.waitAsync(view, index, seen);
+    return wait.async ? wait.value.then(() => undefined) : Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (Atomics.load(view, index) !== seen) resolve();
+      else if (typeof requestAnimationFrame === 'function') requestAnimationFrame(check);
+      else setTimeout(check, 16);
+    };
+    check();
+  });
+}
