@@ -5,7 +5,7 @@
  */
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
-import { unionInto } from './rect.ts';
+import { copyRect, unionInto } from './rect.ts';
 
 export interface CursorPlacement {
   image: CursorImage;
@@ -179,7 +179,7 @@ export class CompositingPresenter implements Presenter {
 
   private damage(output: Output, rect: Rect): void {
     if (output.damaged) unionInto(output.damage, rect);
-    else Object.assign(output.damage, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    else copyRect(output.damage, rect);
     output.damaged = true;
   }
 

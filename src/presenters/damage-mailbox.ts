@@ -6,7 +6,7 @@
  * looked. Lock-free: a worker that dies at any instant never blocks the poster.
  */
 import type { Rect } from './presenter.ts';
-import { unionInto } from './rect.ts';
+import { copyRect, unionInto } from './rect.ts';
 
 /** Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle, and the last sequence the worker took. */
 const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, SIZE: 6 } as const;
@@ -39,7 +39,7 @@ export class DamagePoster {
     const pending = this.pending[index];
     const published = this.published[index];
     if (pending === undefined || published === undefined) return;
-    if (Atomics.load(m, at + SLOT.TAKEN) === published) Object.assign(pending, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    if (Atomics.load(m, at + SLOT.TAKEN) === published) copyRect(pending, rect);
     else unionInto(pending, rect);
     const seq = (published + 2) | 0;
     Atomics.store(m, at + SLOT.SEQ, seq - 1);

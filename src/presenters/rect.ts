@@ -9,3 +9,11 @@ export function unionInto(into: Rect, r: Rect): void {
   into.width = right - into.x;
   into.height = bottom - into.y;
 }
+
+/** Sets `into` to `r` (damage rectangles are reused, not reallocated, on hot paths). */
+export function copyRect(into: Rect, r: Rect): void {
+  into.x = r.x;
+  into.y = r.y;
+  into.width = r.width;
+  into.height = r.height;
+}

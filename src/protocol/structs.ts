@@ -1,6 +1,6 @@
 /** Every virtio-gpu request and response struct, as declared by the virtio 1.3 spec (5.7.6). */
 import { array, bytes, pad, struct, u32, u64, u64big, u8, type ValueOf } from './codec.ts';
-import { CONTEXT_DEBUG_NAME_SIZE, EDID_BLOB_SIZE, MAX_SCANOUTS } from './constants.ts';
+import { CONTEXT_DEBUG_NAME_SIZE, EDID_BLOB_SIZE, HeaderFlag, MAX_SCANOUTS, ResponseType } from './constants.ts';
 
 export const CtrlHeader = struct([
   ['type', u32],
@@ -11,6 +11,16 @@ export const CtrlHeader = struct([
   ['padding', pad(3)],
 ]);
 export type CtrlHeader = ValueOf<typeof CtrlHeader>;
+
+/**
+ * Whether the driver may be waiting for this answer: it signals a fence,
+ * carries data, or reports an error. Linux never waits on a plain OK_NODATA
+ * without a fence (transfers, flushes, cursor updates): it only reclaims them.
+ */
+export function driverAwaits(response: Uint8Array): boolean {
+  if (response.length < CtrlHeader.size) return true;
+  return u32.read(response, CtrlHeader.offsets.type as number, 0) !== ResponseType.OK_NODATA || (u32.read(response, CtrlHeader.offsets.flags as number, 0) & HeaderFlag.FENCE) !== 0;
+}
 
 export const Rect = struct([
   ['x', u32],

@@ -3,24 +3,36 @@
  * device, its response back into the chain, and the chain to the used ring.
  */
 import type { VirtioGpuDevice } from '../device/device.ts';
+import { driverAwaits } from '../protocol/structs.ts';
 import { ChainError, type DescriptorChain, type SplitVirtqueue, VirtqueueError } from './virtqueue.ts';
 
 export const CONTROL_QUEUE = 0;
 export const CURSOR_QUEUE = 1;
 
 export interface QueueEvents {
-  /** The driver asked to be told about used buffers. */
-  interrupt(): void;
+  /**
+   * The driver asked to be told about used buffers. `urgent` when it may be
+   * waiting for one of them (a fence, an answer with data, an error); other
+   * notices may be held back briefly and merged.
+   */
+  interrupt(urgent: boolean): void;
   /** The ring is malformed: the transport should flag DEVICE_NEEDS_RESET. */
   broken(reason: string): void;
   log(message: string): void;
 }
 
-type Handler = (queue: SplitVirtqueue, chain: DescriptorChain) => number | Promise<number>;
+/** What a served chain left in it: the bytes written, and whether the driver may be waiting for them. */
+interface Served {
+  written: number;
+  awaited: boolean;
+}
+
+type Handler = (queue: SplitVirtqueue, chain: DescriptorChain) => Served | Promise<Served>;
 
 /** Serves every available chain; returns how many requests reached the device. */
 function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): number {
   let interrupt = false;
+  let urgent = false;
   let served = 0;
   for (;;) {
     let chain: DescriptorChain | null;
@@ -30,6 +42,7 @@ function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): num
       if (error instanceof ChainError) {
         events.log(`virtio-gpu: descriptor chain ${error.head} refused: ${error.message}`);
         interrupt = queue.pushUsed(error.head, 0) || interrupt;
+        urgent = true;
         continue;
       }
       if (error instanceof VirtqueueError) events.broken(error.message);
@@ -38,28 +51,36 @@ function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): num
     }
     if (!chain) break;
     served++;
-    const written = handle(queue, chain);
-    if (typeof written === 'number') {
-      interrupt = queue.pushUsed(chain.head, written) || interrupt;
-    } else {
+    const result = handle(queue, chain);
+    if (result instanceof Promise) {
       const head = chain.head;
-      void written.then((n) => {
-        if (queue.pushUsed(head, n)) events.interrupt();
+      void result.then(({ written, awaited }) => {
+        if (queue.pushUsed(head, written)) events.interrupt(awaited);
       });
+    } else if (queue.pushUsed(chain.head, result.written)) {
+      interrupt = true;
+      urgent ||= result.awaited;
     }
   }
-  if (interrupt) events.interrupt();
+  if (interrupt) events.interrupt(urgent);
   return served;
 }
 
+const answered = { written: 0, awaited: false };
+
 const control = (device: VirtioGpuDevice): Handler => (queue, chain) => {
   const result = device.executeControl(queue.gather(chain));
-  return result instanceof Uint8Array ? queue.scatter(chain, result) : result.then((bytes) => queue.scatter(chain, bytes));
+  if (!(result instanceof Uint8Array)) return result.then((bytes) => ({ written: queue.scatter(chain, bytes), awaited: driverAwaits(bytes) }));
+  answered.written = queue.scatter(chain, result);
+  answered.awaited = driverAwaits(result);
+  return answered;
 };
+
+const cursorDone: Served = { written: 0, awaited: false };
 
 const cursor = (device: VirtioGpuDevice): Handler => (queue, chain) => {
   device.executeCursor(queue.gather(chain));
-  return 0;
+  return cursorDone;
 };
 
 /** Serves every chain the driver has made available on the control queue; returns how many were served. */
