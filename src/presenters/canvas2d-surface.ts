@@ -3,16 +3,16 @@ import type { CursorPlacement } from './compositing-presenter.ts';
 import { fitCanvas } from './gpu-draw.ts';
 import { MemorySurface } from './memory-surface.ts';
 import type { PixelRegion } from './pixel-convert.ts';
-import type { Capture, CursorImage, Rect } from './presenter.ts';
-import { unionInto } from './rect.ts';
+import type { Capture, CursorImage } from './presenter.ts';
+import { Damage } from './rect.ts';
 
 export class Canvas2DSurface extends MemorySurface {
   private readonly ctx: OffscreenCanvasRenderingContext2D;
   private image: ImageData | null = null;
   private cursorCanvas: OffscreenCanvas | null = null;
   /** Damage since the last present, and where the cursor was drawn then (to restore under it). */
-  private dirty: Rect | null = null;
-  private lastCursor: Rect | null = null;
+  private readonly dirty = new Damage();
+  private readonly lastCursor = new Damage();
 
   constructor(private readonly canvas: OffscreenCanvas) {
     super();
@@ -26,13 +26,14 @@ export class Canvas2DSurface extends MemorySurface {
   override resize(width: number, height: number): void {
     fitCanvas(this.canvas, width, height);
     super.resize(width, height);
-    this.dirty = { x: 0, y: 0, width, height };
-    this.lastCursor = null;
+    this.dirty.clear();
+    this.dirty.add({ x: 0, y: 0, width, height });
+    this.lastCursor.clear();
   }
 
   override upload(region: PixelRegion, x: number, y: number): void {
     super.upload(region, x, y);
-    this.damage({ x, y, width: region.width, height: region.height });
+    this.dirty.add({ x, y, width: region.width, height: region.height });
   }
 
   override setCursorImage(image: CursorImage | null): void {
@@ -40,7 +41,7 @@ export class Canvas2DSurface extends MemorySurface {
     const canvas = new OffscreenCanvas(image.width, image.height);
     canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(image.rgba), image.width, image.height), 0, 0);
     this.cursorCanvas = canvas;
-    if (this.lastCursor) this.damage(this.lastCursor);
+    if (!this.lastCursor.empty) this.dirty.add(this.lastCursor.rect);
   }
 
   override present(cursor: CursorPlacement | null): void {
@@ -49,14 +50,14 @@ export class Canvas2DSurface extends MemorySurface {
       this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
       return;
     }
-    if (this.lastCursor) this.damage(this.lastCursor);
-    const d = this.dirty;
-    if (d) this.ctx.putImageData(this.image, 0, 0, d.x, d.y, d.width, d.height);
-    this.dirty = null;
-    this.lastCursor = null;
+    if (!this.lastCursor.empty) this.dirty.add(this.lastCursor.rect);
+    const d = this.dirty.rect;
+    if (!this.dirty.empty) this.ctx.putImageData(this.image, 0, 0, d.x, d.y, d.width, d.height);
+    this.dirty.clear();
+    this.lastCursor.clear();
     if (cursor && this.cursorCanvas) {
       this.ctx.drawImage(this.cursorCanvas, cursor.x, cursor.y);
-      this.lastCursor = { x: cursor.x, y: cursor.y, width: this.cursorCanvas.width, height: this.cursorCanvas.height };
+      this.lastCursor.add({ x: cursor.x, y: cursor.y, width: this.cursorCanvas.width, height: this.cursorCanvas.height });
     }
   }
 
@@ -70,14 +71,5 @@ export class Canvas2DSurface extends MemorySurface {
   protected override allocate(bytes: number): Uint8ClampedArray {
     this.image = bytes > 0 ? new ImageData(this.width, this.height) : null;
     return this.image?.data ?? new Uint8ClampedArray(0);
-  }
-
-  private damage(r: Rect): void {
-    const d = this.dirty;
-    if (!d) {
-      this.dirty = { ...r };
-      return;
-    }
-    unionInto(d, r);
   }
 }

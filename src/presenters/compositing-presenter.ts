@@ -5,7 +5,7 @@
  */
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
-import { copyRect, unionInto } from './rect.ts';
+import { Damage, intersectInto } from './rect.ts';
 
 export interface CursorPlacement {
   image: CursorImage;
@@ -59,8 +59,7 @@ interface Output {
   /** The present under way: at most one per scanout, so a slow GPU is never handed a queue of frames. */
   presenting: Promise<void>;
   /** What flushes changed since the last present (resource coordinates, inside the source); uploaded once, when the frame is drawn. */
-  damage: Rect;
-  damaged: boolean;
+  damage: Damage;
 }
 
 export class CompositingPresenter implements Presenter {
@@ -90,8 +89,8 @@ export class CompositingPresenter implements Presenter {
     if (!output) return;
     output.source = source;
     output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-    output.damaged = false;
-    if (source) this.damage(output, source.rect);
+    output.damage.clear();
+    if (source) output.damage.add(source.rect);
     void this.schedule(output);
   }
 
@@ -104,17 +103,8 @@ export class CompositingPresenter implements Presenter {
   flush(index: number, rect: Rect): void {
     const output = this.output(index);
     const source = output?.source;
-    if (!output || !source) return;
-    const x = Math.max(rect.x, source.rect.x), y = Math.max(rect.y, source.rect.y);
-    const right = Math.min(rect.x + rect.width, source.rect.x + source.rect.width);
-    const bottom = Math.min(rect.y + rect.height, source.rect.y + source.rect.height);
-    if (right <= x || bottom <= y) return;
-    const clipped = this.clipped;
-    clipped.x = x;
-    clipped.y = y;
-    clipped.width = right - x;
-    clipped.height = bottom - y;
-    this.damage(output, clipped);
+    if (!output || !source || !intersectInto(this.clipped, rect, source.rect)) return;
+    output.damage.add(this.clipped);
     void this.schedule(output);
   }
 
@@ -157,8 +147,8 @@ export class CompositingPresenter implements Presenter {
       output.surface = surface;
       const source = output.source;
       surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-      output.damaged = false;
-      if (source) this.damage(output, source.rect);
+      output.damage.clear();
+      if (source) output.damage.add(source.rect);
       surface.setCursorImage(output.cursorImage);
       void this.schedule(output);
     }
@@ -175,12 +165,6 @@ export class CompositingPresenter implements Presenter {
     output.cursorY = y;
     output.cursorVisible = visible;
     void this.schedule(output);
-  }
-
-  private damage(output: Output, rect: Rect): void {
-    if (output.damaged) unionInto(output.damage, rect);
-    else copyRect(output.damage, rect);
-    output.damaged = true;
   }
 
   private upload(output: Output, rect: Rect): void {
@@ -205,8 +189,8 @@ export class CompositingPresenter implements Presenter {
       await new Promise<void>((resolve) => this.scheduleFrame(resolve));
       output.frame = null;
       const done = Promise.resolve().then(() => {
-        if (output.damaged) this.upload(output, output.damage);
-        output.damaged = false;
+        if (!output.damage.empty) this.upload(output, output.damage.rect);
+        output.damage.clear();
         return output.surface.present(cursorOf(output));
       });
       output.presenting = done.then(() => this.onPresented(output.index), () => {});
@@ -219,7 +203,7 @@ export class CompositingPresenter implements Presenter {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: { x: 0, y: 0, width: 0, height: 0 }, damaged: false };
+      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: new Damage() };
       this.outputs.set(index, output);
     }
     return output;

@@ -6,7 +6,7 @@
  * looked. Lock-free: a worker that dies at any instant never blocks the poster.
  */
 import type { Rect } from './presenter.ts';
-import { copyRect, unionInto } from './rect.ts';
+import { Damage } from './rect.ts';
 
 /** Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle, and the last sequence the worker took. */
 const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, SIZE: 6 } as const;
@@ -24,12 +24,12 @@ function base(index: number): number {
 /** The VM thread's end. */
 export class DamagePoster {
   /** Damage posted since the worker last took a post, per scanout: what the next post must still cover. */
-  private readonly pending: Rect[];
+  private readonly pending: Damage[];
   private readonly published: number[];
 
   constructor(private readonly memory: Int32Array<SharedArrayBuffer>) {
     const scanouts = (memory.length - 1) / SLOT.SIZE;
-    this.pending = Array.from({ length: scanouts }, () => ({ x: 0, y: 0, width: 0, height: 0 }));
+    this.pending = Array.from({ length: scanouts }, () => new Damage());
     this.published = new Array<number>(scanouts).fill(0);
   }
 
@@ -39,14 +39,14 @@ export class DamagePoster {
     const pending = this.pending[index];
     const published = this.published[index];
     if (pending === undefined || published === undefined) return;
-    if (Atomics.load(m, at + SLOT.TAKEN) === published) copyRect(pending, rect);
-    else unionInto(pending, rect);
+    if (Atomics.load(m, at + SLOT.TAKEN) === published) pending.clear();
+    pending.add(rect);
     const seq = (published + 2) | 0;
     Atomics.store(m, at + SLOT.SEQ, seq - 1);
-    Atomics.store(m, at + SLOT.X, pending.x);
-    Atomics.store(m, at + SLOT.Y, pending.y);
-    Atomics.store(m, at + SLOT.WIDTH, pending.width);
-    Atomics.store(m, at + SLOT.HEIGHT, pending.height);
+    Atomics.store(m, at + SLOT.X, pending.rect.x);
+    Atomics.store(m, at + SLOT.Y, pending.rect.y);
+    Atomics.store(m, at + SLOT.WIDTH, pending.rect.width);
+    Atomics.store(m, at + SLOT.HEIGHT, pending.rect.height);
     Atomics.store(m, at + SLOT.SEQ, seq);
     this.published[index] = seq;
     Atomics.add(m, POSTED, 1);
