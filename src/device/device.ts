@@ -9,6 +9,7 @@ import { BlobMem, CommandType, CURSOR_SIZE, Event, Feature, HeaderFlag, Response
 import { Format, formatInfo } from '../protocol/formats.ts';
 import * as W from '../protocol/structs.ts';
 import type { Capture, Presenter, Rect } from '../presenters/presenter.ts';
+import { intersectInto } from '../presenters/rect.ts';
 import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
 import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
@@ -102,6 +103,8 @@ export class VirtioGpuDevice {
   private readonly decoded = new Map<StructCodec<unknown>, unknown>();
   /** A blob scanout's damage in scanout coordinates, reused: presenters read it during flush() only. */
   private readonly scanoutDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
+  /** A flush's rect on one scanout, reused: RESOURCE_FLUSH allocates nothing. */
+  private readonly flushDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   private readonly entry = W.MemEntry.zero();
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
@@ -496,10 +499,9 @@ export class VirtioGpuDevice {
     let shown = false;
     for (const scanout of this.scanouts) {
       if (!(resource.scanoutMask & (1 << scanout.index))) continue;
-      const damage = intersect(r, scanout.rect);
-      if (!damage) continue;
+      if (!intersectInto(this.flushDamage, r, scanout.rect)) continue;
       shown = true;
-      const held = this.flushScanout(scanout, damage);
+      const held = this.flushScanout(scanout, this.flushDamage);
       if (held) presented = presented ? Promise.all([presented, held]) : held;
     }
     if (!shown && resource.kind === 'blob') fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);
@@ -760,14 +762,6 @@ function commandName(type: number): string {
 
 function fitsIn(r: Rect, size: { width: number; height: number }): boolean {
   return r.x + r.width <= size.width && r.y + r.height <= size.height;
-}
-
-function intersect(a: Rect, b: Rect): Rect | null {
-  const x = Math.max(a.x, b.x);
-  const y = Math.max(a.y, b.y);
-  const right = Math.min(a.x + a.width, b.x + b.width);
-  const bottom = Math.min(a.y + a.height, b.y + b.height);
-  return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
 }
 
 function rectText(r: Rect): string {
