@@ -1,8 +1,12 @@
 /**
  * The baseline for the presenter benchmark: the least a worker must do to show
  * a changed region, written straight against each API (upload the region,
- * draw it, let the frame present), with none of the presenter's machinery.
+ * draw it, let the frame present), with none of the presenter's machinery,
+ * on canvases made with the presenter's own settings.
  */
+import { CANVAS2D_SETTINGS } from '../src/presenters/canvas2d-surface.ts';
+import { WEBGL2_SETTINGS } from '../src/presenters/webgl2-surface.ts';
+
 interface BareJob {
   canvas: OffscreenCanvas;
   backend: 'webgpu' | 'webgl2' | 'canvas2d';
@@ -29,7 +33,7 @@ async function drawer(job: BareJob): Promise<() => Promise<void>> {
   canvas.width = width;
   canvas.height = height;
   if (job.backend === 'canvas2d') {
-    const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+    const ctx = canvas.getContext('2d', CANVAS2D_SETTINGS) as OffscreenCanvasRenderingContext2D;
     const image = new ImageData(new Uint8ClampedArray(pixels), width, height);
     return async () => {
       ctx.putImageData(image, 0, 0, rect.x, rect.y, rect.width, rect.height);
@@ -37,7 +41,7 @@ async function drawer(job: BareJob): Promise<() => Promise<void>> {
     };
   }
   if (job.backend === 'webgl2') {
-    const gl = canvas.getContext('webgl2') as WebGL2RenderingContext;
+    const gl = canvas.getContext('webgl2', WEBGL2_SETTINGS) as WebGL2RenderingContext;
     const program = gl.createProgram();
     const vs = gl.createShader(gl.VERTEX_SHADER) as WebGLShader;
     gl.shaderSource(vs, '#version 300 es\nout vec2 uv; void main() { vec2 c = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1)); uv = c; gl_Position = vec4(c * 2.0 - 1.0, 0.0, 1.0); }');

@@ -6,6 +6,13 @@ import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 import { Damage } from './rect.ts';
 
+/**
+ * A software canvas: this backend serves machines without a hardware GPU,
+ * where an accelerated canvas would raster every upload again on SwiftShader
+ * (measured: fewer frames and more CPU).
+ */
+export const CANVAS2D_SETTINGS: CanvasRenderingContext2DSettings = { alpha: false, willReadFrequently: true };
+
 export class Canvas2DSurface extends MemorySurface {
   private readonly ctx: OffscreenCanvasRenderingContext2D;
   private image: ImageData | null = null;
@@ -16,9 +23,7 @@ export class Canvas2DSurface extends MemorySurface {
 
   constructor(private readonly canvas: OffscreenCanvas) {
     super();
-    // A software canvas: this backend serves machines without a hardware GPU, where an accelerated
-    // canvas would raster every upload again on SwiftShader (measured: fewer frames and more CPU).
-    const ctx = canvas.getContext('2d', { alpha: false, willReadFrequently: true });
+    const ctx = canvas.getContext('2d', CANVAS2D_SETTINGS);
     if (!ctx) throw new Error('virtio-gpu-web: canvas 2D is not available on this canvas');
     this.ctx = ctx;
   }

@@ -24,6 +24,9 @@ void main() {
   color = u_swizzle * texture(u_texture, v_uv) + u_bias;
 }`;
 
+/** An opaque drawing buffer with nothing the scanout does not need. */
+export const WEBGL2_SETTINGS: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
+
 export class WebGL2Surface implements Surface {
   private readonly gl: WebGL2RenderingContext;
   private readonly program: WebGLProgram;
@@ -37,7 +40,7 @@ export class WebGL2Surface implements Surface {
   private cursorSize = { width: 0, height: 0 };
 
   constructor(private readonly canvas: OffscreenCanvas, context?: WebGL2RenderingContext) {
-    const gl = context ?? canvas.getContext('webgl2', { alpha: false, antialias: false, depth: false, premultipliedAlpha: false, preserveDrawingBuffer: false });
+    const gl = context ?? canvas.getContext('webgl2', WEBGL2_SETTINGS);
     if (!gl) throw new Error('virtio-gpu-web: WebGL2 is not available on this canvas');
     this.gl = gl;
     this.program = linkProgram(gl);
