@@ -5,6 +5,7 @@
  * the shared counter and takes the union of everything posted since it last
  * looked. Lock-free: a worker that dies at any instant never blocks the poster.
  */
+import { nextAnimationFrame } from './compositing-presenter.ts';
 import type { Rect } from './presenter.ts';
 import { Damage } from './rect.ts';
 
@@ -93,8 +94,8 @@ export class DamageTaker {
 }
 
 /**
- * Resolves once `view[index]` is no longer `seen`. Atomics.waitAsync where
- * the browser has it; elsewhere a check per animation frame (or 16 ms).
+ * Resolves once `view[index]` is no longer `seen`: Atomics.waitAsync where
+ * the browser has it, elsewhere a check per animation frame.
  */
 export function changed(view: Int32Array<SharedArrayBuffer>, index: number, seen: number): Promise<void> {
   if (typeof Atomics.waitAsync === 'function') {
@@ -102,11 +103,7 @@ export function changed(view: Int32Array<SharedArrayBuffer>, index: number, seen
     return wait.async ? wait.value.then(() => undefined) : Promise.resolve();
   }
   return new Promise((resolve) => {
-    const check = (): void => {
-      if (Atomics.load(view, index) !== seen) resolve();
-      else if (typeof requestAnimationFrame === 'function') requestAnimationFrame(check);
-      else setTimeout(check, 16);
-    };
+    const check = (): void => (Atomics.load(view, index) !== seen ? resolve() : nextAnimationFrame(check));
     check();
   });
 }
