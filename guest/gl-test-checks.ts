@@ -39,16 +39,28 @@ export const GL_PROGRAM_PIXELS: Readonly<Record<string, Readonly<Record<string, 
 
 export const GL_PROGRAMS = Object.keys(GL_PROGRAM_PIXELS);
 
+export interface GlProbe {
+  name: string;
+  x: number;
+  y: number;
+  rgba: number[];
+}
+
+/** The pixels `program` printed, in order. */
+export function glProbes(program: string, output: string): GlProbe[] {
+  const line = new RegExp(`^${program}: pixel (\\S+) (\\d+),(\\d+) = (\\d+),(\\d+),(\\d+),(\\d+)$`, 'gm');
+  return [...output.matchAll(line)].map(([, name, x, y, ...rgba]) => ({ name: name as string, x: Number(x), y: Number(y), rgba: rgba.map(Number) }));
+}
+
 /** What is wrong with `program`'s output: a missing or wrong pixel, an unknown probe, a failure, no "ok". */
 export function glProgramMismatches(program: string, output: string): string[] {
   const expected = GL_PROGRAM_PIXELS[program];
   if (!expected) return [`${program} is not a known 3D test program`];
   const problems: string[] = [];
   const seen = new Set<string>();
-  const line = new RegExp(`^${program}: pixel (\\S+) (\\d+),(\\d+) = (\\d+),(\\d+),(\\d+),(\\d+)$`, 'gm');
-  for (const [, probe, x, y, ...rgba] of output.matchAll(line)) {
-    const want = expected[probe as string];
-    seen.add(probe as string);
+  for (const { name: probe, x, y, rgba } of glProbes(program, output)) {
+    const want = expected[probe];
+    seen.add(probe);
     if (!want) problems.push(`${program}: unknown probe ${probe}`);
     else if (rgba.join() !== want.join()) problems.push(`${program}: ${probe} at ${x},${y} is ${rgba.join()}, want ${want.join()}`);
   }

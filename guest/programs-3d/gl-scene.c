@@ -116,22 +116,17 @@ void vgw_gl_init(struct vgw_gl *gl, const char *name, int gles_major, int argc, 
 	glViewport(0, 0, gl->width, gl->height);
 }
 
-int vgw_gl_x(const struct vgw_gl *gl, double fraction)
-{
-	return (int)(fraction * gl->width);
-}
-
-int vgw_gl_y(const struct vgw_gl *gl, double fraction)
-{
-	return (int)(fraction * gl->height);
-}
-
 void vgw_gl_probe(const struct vgw_gl *gl, const char *probe, int x, int y)
 {
 	unsigned char p[4] = { 0 };
 	glReadPixels(x, y, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, p);
 	vgw_gl_check(gl, "glReadPixels");
 	printf("%s: pixel %s %d,%d = %u,%u,%u,%u\n", gl->name, probe, x, y, p[0], p[1], p[2], p[3]);
+}
+
+void vgw_gl_probe_at(const struct vgw_gl *gl, const char *probe, double x_fraction, double y_fraction)
+{
+	vgw_gl_probe(gl, probe, (int)(x_fraction * gl->width), (int)(y_fraction * gl->height));
 }
 
 static GLuint shader(const struct vgw_gl *gl, GLenum type, const char *source)

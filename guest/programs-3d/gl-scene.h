@@ -37,9 +37,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void vgw_gl_fail(const struct vg
 void vgw_gl_check(const struct vgw_gl *gl, const char *what);
 /* Reads one pixel of the current read framebuffer and prints it. */
 void vgw_gl_probe(const struct vgw_gl *gl, const char *probe, int x, int y);
-/* The window pixel at a fraction of the width and height. */
-int vgw_gl_x(const struct vgw_gl *gl, double fraction);
-int vgw_gl_y(const struct vgw_gl *gl, double fraction);
+/* Probes the window pixel at a fraction of the width and height. */
+void vgw_gl_probe_at(const struct vgw_gl *gl, const char *probe, double x_fraction, double y_fraction);
 GLuint vgw_gl_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[]);
 /* Vertices of (x, y, r, g, b) floats in a new array buffer, drawn by a program that colours each by its attribute (now in use). */
 void vgw_gl_coloured_vertices(const struct vgw_gl *gl, const float *vertices, size_t bytes);

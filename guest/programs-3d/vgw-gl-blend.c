@@ -15,9 +15,9 @@ int main(int argc, char **argv)
 	glBlendEquation(GL_FUNC_REVERSE_SUBTRACT);
 	vgw_gl_rect(&gl, -0.2f, -0.8f, 0.8f, 0.8f, 0, subtract);
 	glDisable(GL_BLEND);
-	vgw_gl_probe(&gl, "added", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "both", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "subtracted", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "background", vgw_gl_x(&gl, 0.975), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "added", 0.25, 0.5);
+	vgw_gl_probe_at(&gl, "both", 0.5, 0.5);
+	vgw_gl_probe_at(&gl, "subtracted", 0.75, 0.5);
+	vgw_gl_probe_at(&gl, "background", 0.975, 0.5);
 	return vgw_gl_show(&gl);
 }

@@ -13,7 +13,7 @@ int main(int argc, char **argv)
 	glClear(GL_COLOR_BUFFER_BIT);
 	glDisable(GL_SCISSOR_TEST);
 	vgw_gl_check(&gl, "clearing");
-	vgw_gl_probe(&gl, "outside", vgw_gl_x(&gl, 0.125), vgw_gl_y(&gl, 0.125));
-	vgw_gl_probe(&gl, "inside", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "outside", 0.125, 0.125);
+	vgw_gl_probe_at(&gl, "inside", 0.5, 0.5);
 	return vgw_gl_show(&gl);
 }

@@ -13,9 +13,9 @@ int main(int argc, char **argv)
 	glDepthFunc(GL_LESS);
 	vgw_gl_rect(&gl, -0.8f, -0.8f, 0.4f, 0.8f, -0.5f, green);
 	vgw_gl_rect(&gl, -0.4f, -0.8f, 0.8f, 0.8f, 0.5f, red);
-	vgw_gl_probe(&gl, "near-only", vgw_gl_x(&gl, 0.2), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "overlap", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "far-only", vgw_gl_x(&gl, 0.8), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "background", vgw_gl_x(&gl, 0.975), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "near-only", 0.2, 0.5);
+	vgw_gl_probe_at(&gl, "overlap", 0.5, 0.5);
+	vgw_gl_probe_at(&gl, "far-only", 0.8, 0.5);
+	vgw_gl_probe_at(&gl, "background", 0.975, 0.5);
 	return vgw_gl_show(&gl);
 }

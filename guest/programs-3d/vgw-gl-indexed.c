@@ -16,8 +16,8 @@ int main(int argc, char **argv)
 	glClear(GL_COLOR_BUFFER_BIT);
 	glDrawElements(GL_TRIANGLES, 6, GL_UNSIGNED_SHORT, 0);
 	vgw_gl_check(&gl, "drawing");
-	vgw_gl_probe(&gl, "inside", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "corner", vgw_gl_x(&gl, 0.3), vgw_gl_y(&gl, 0.3));
-	vgw_gl_probe(&gl, "outside", vgw_gl_x(&gl, 0.1), vgw_gl_y(&gl, 0.1));
+	vgw_gl_probe_at(&gl, "inside", 0.5, 0.5);
+	vgw_gl_probe_at(&gl, "corner", 0.3, 0.3);
+	vgw_gl_probe_at(&gl, "outside", 0.1, 0.1);
 	return vgw_gl_show(&gl);
 }

@@ -29,9 +29,9 @@ int main(int argc, char **argv)
 	glUseProgram(program);
 	glDrawArraysInstanced(GL_TRIANGLE_STRIP, 0, 4, 3);
 	vgw_gl_check(&gl, "drawing");
-	vgw_gl_probe(&gl, "instance-0", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "instance-1", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "instance-2", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "background", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.9));
+	vgw_gl_probe_at(&gl, "instance-0", 0.25, 0.5);
+	vgw_gl_probe_at(&gl, "instance-1", 0.5, 0.5);
+	vgw_gl_probe_at(&gl, "instance-2", 0.75, 0.5);
+	vgw_gl_probe_at(&gl, "background", 0.5, 0.9);
 	return vgw_gl_show(&gl);
 }

@@ -57,9 +57,9 @@ int main(int argc, char **argv)
 	glClear(GL_COLOR_BUFFER_BIT);
 	vgw_gl_textured_rect(&gl, textures[0], -1, -1, 0, 1);
 	vgw_gl_textured_rect(&gl, textures[1], 0, -1, 1, 1);
-	vgw_gl_probe(&gl, "frame-target0-left", vgw_gl_x(&gl, 0.125), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "frame-target0-right", vgw_gl_x(&gl, 0.375), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "frame-target1-left", vgw_gl_x(&gl, 0.625), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "frame-target1-right", vgw_gl_x(&gl, 0.875), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "frame-target0-left", 0.125, 0.5);
+	vgw_gl_probe_at(&gl, "frame-target0-right", 0.375, 0.5);
+	vgw_gl_probe_at(&gl, "frame-target1-left", 0.625, 0.5);
+	vgw_gl_probe_at(&gl, "frame-target1-right", 0.875, 0.5);
 	return vgw_gl_show(&gl);
 }

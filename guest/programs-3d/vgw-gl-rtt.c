@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	glClearColor(0, 0, 0, 1);
 	glClear(GL_COLOR_BUFFER_BIT);
 	vgw_gl_textured_rect(&gl, texture, -1, -1, 1, 1);
-	vgw_gl_probe(&gl, "frame-left", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "frame-right", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "frame-left", 0.25, 0.5);
+	vgw_gl_probe_at(&gl, "frame-right", 0.75, 0.5);
 	return vgw_gl_show(&gl);
 }

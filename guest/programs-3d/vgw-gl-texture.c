@@ -14,9 +14,9 @@ int main(int argc, char **argv)
 	glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, 2, 2, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
 	vgw_gl_check(&gl, "uploading the texture");
 	vgw_gl_textured_rect(&gl, texture, -1, -1, 1, 1);
-	vgw_gl_probe(&gl, "bottom-left", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.25));
-	vgw_gl_probe(&gl, "bottom-right", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.25));
-	vgw_gl_probe(&gl, "top-left", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.75));
-	vgw_gl_probe(&gl, "top-right", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.75));
+	vgw_gl_probe_at(&gl, "bottom-left", 0.25, 0.25);
+	vgw_gl_probe_at(&gl, "bottom-right", 0.75, 0.25);
+	vgw_gl_probe_at(&gl, "top-left", 0.25, 0.75);
+	vgw_gl_probe_at(&gl, "top-right", 0.75, 0.75);
 	return vgw_gl_show(&gl);
 }

@@ -14,8 +14,8 @@ int main(int argc, char **argv)
 	glClear(GL_COLOR_BUFFER_BIT);
 	glDrawArrays(GL_TRIANGLES, 0, 6);
 	vgw_gl_check(&gl, "drawing");
-	vgw_gl_probe(&gl, "left", vgw_gl_x(&gl, 0.25), vgw_gl_y(&gl, 0.4));
-	vgw_gl_probe(&gl, "right", vgw_gl_x(&gl, 0.75), vgw_gl_y(&gl, 0.4));
-	vgw_gl_probe(&gl, "between", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "left", 0.25, 0.4);
+	vgw_gl_probe_at(&gl, "right", 0.75, 0.4);
+	vgw_gl_probe_at(&gl, "between", 0.5, 0.5);
 	return vgw_gl_show(&gl);
 }

@@ -38,8 +38,8 @@ int main(int argc, char **argv)
 		glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
 	}
 	vgw_gl_check(&gl, "drawing");
-	vgw_gl_probe(&gl, "first-block", vgw_gl_x(&gl, 0.275), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "second-block", vgw_gl_x(&gl, 0.725), vgw_gl_y(&gl, 0.5));
-	vgw_gl_probe(&gl, "between", vgw_gl_x(&gl, 0.5), vgw_gl_y(&gl, 0.5));
+	vgw_gl_probe_at(&gl, "first-block", 0.275, 0.5);
+	vgw_gl_probe_at(&gl, "second-block", 0.725, 0.5);
+	vgw_gl_probe_at(&gl, "between", 0.5, 0.5);
 	return vgw_gl_show(&gl);
 }

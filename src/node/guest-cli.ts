@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
       scanouts,
       features,
       bootTimeout: timeout,
-      snapshot: cold ? undefined : snapshotFile(image.dir, scanouts, kind, features),
+      snapshot: cold ? undefined : snapshotFile(image.dir, scanouts, features),
       onDeviceAttached: trace ? (device) => device.startRecording(trace) : undefined,
     });
   } catch (error) {

@@ -59,12 +59,13 @@ interface SnapshotFile {
 }
 
 /**
- * A snapshot path in `dir` for this guest configuration. Its name hashes the
- * device's sources, v86's version, the image kind, the scanouts and the
- * features, so a change to any of them never resumes an old snapshot.
+ * A snapshot path in `dir` (the image's own folder, named by its recipe) for
+ * this guest configuration. Its name hashes the device's sources, v86's
+ * version, the scanouts and the features, so a change to any of them never
+ * resumes an old snapshot.
  */
-export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], kind: GuestImage['kind'] = '2d', features: DeviceFeatures = {}): string {
-  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify({ kind, scanouts, features })).digest('hex').slice(0, 16);
+export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], features: DeviceFeatures = {}): string {
+  const id = createHash('sha256').update(sourceHash()).update(JSON.stringify({ scanouts, features })).digest('hex').slice(0, 16);
   return join(dir, `snapshot-${id}.bin`);
 }
 

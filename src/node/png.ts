@@ -1,6 +1,8 @@
 /** Minimal PNG encoder (RGBA8, no filtering) and decoder (8-bit RGB/RGBA) for screenshots and snapshots in Node. */
 import { deflateSync, inflateSync } from 'node:zlib';
 
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -29,7 +31,7 @@ export function encodePng(width: number, height: number, rgba: Uint8Array): Buff
   header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
   const raw = Buffer.alloc((width * 4 + 1) * height);
   for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([Buffer.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
 export interface DecodedPng {
@@ -39,7 +41,6 @@ export interface DecodedPng {
   data: Uint8Array;
 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 2: 3, 6: 4 };
 
 function paeth(a: number, b: number, c: number): number {

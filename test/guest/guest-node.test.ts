@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { GuestSession } from '../../src/node/guest-session.ts';
 import { fbExpected, fbPatternCommand } from '../../guest/fb-pattern.ts';
+import { pixel } from '../../guest/drm-test-checks.ts';
 
 const WIDTH = 800, HEIGHT = 600;
 let guest: GuestSession;
@@ -14,6 +15,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await guest?.stop();
 });
+
+/** Writes the fb pattern's 16 rows from `firstRow` and waits (a few commands at most) until the scanout shows them. */
+async function showFbPattern(session: GuestSession, firstRow: number) {
+  const { status } = await session.run(fbPatternCommand(WIDTH, firstRow));
+  let capture = await session.device.captureScanout(0);
+  const shown = () => [0, 1, 2, 3, 401, WIDTH - 1].every((x) => [firstRow, firstRow + 15].every((y) => pixel(capture, x, y).join() === fbExpected(x).join()));
+  for (let tries = 0; !shown() && tries < 50; tries++) {
+    await session.run('true');
+    capture = await session.device.captureScanout(0);
+  }
+  return { status, capture };
+}
 
 describe('Linux virtio_gpu on virtio-gpu-web', () => {
   it('initializes the driver and a framebuffer console, with no virtio-gpu errors or warnings', async () => {
@@ -35,19 +48,12 @@ describe('Linux virtio_gpu on virtio-gpu-web', () => {
 
   it('shows bytes written to /dev/fb0 on the scanout, converted from XRGB8888', async () => {
     const firstRow = 480;
-    const { status } = await guest.run(fbPatternCommand(WIDTH, firstRow));
+    const { status, capture } = await showFbPattern(guest, firstRow);
     expect(status).toBe(0);
-    let capture = await guest.device.captureScanout(0);
-    const matches = () => [0, 1, 2, 3, 401, WIDTH - 1].every((x) => [firstRow, firstRow + 15].every((y) => pixel(x, y).join() === fbExpected(x).join()));
-    const pixel = (x: number, y: number) => Array.from(capture.data.subarray((y * capture.width + x) * 4, (y * capture.width + x) * 4 + 4));
-    for (let tries = 0; !matches() && tries < 50; tries++) {
-      await guest.run('true');
-      capture = await guest.device.captureScanout(0);
-    }
     expect([capture.width, capture.height]).toEqual([WIDTH, HEIGHT]);
-    for (let x = 0; x < WIDTH; x += 37) for (const y of [firstRow, firstRow + 7, firstRow + 15]) expect(pixel(x, y), `(${x},${y})`).toEqual(fbExpected(x));
-    expect(pixel(5, firstRow - 1)).toEqual([0, 0, 0, 255]);
-    expect(pixel(5, firstRow + 16)).toEqual([0, 0, 0, 255]);
+    for (let x = 0; x < WIDTH; x += 37) for (const y of [firstRow, firstRow + 7, firstRow + 15]) expect(pixel(capture, x, y), `(${x},${y})`).toEqual(fbExpected(x));
+    expect(pixel(capture, 5, firstRow - 1)).toEqual([0, 0, 0, 255]);
+    expect(pixel(capture, 5, firstRow + 16)).toEqual([0, 0, 0, 255]);
   });
 
   it('gets every command it sent answered without an error', async () => {
@@ -69,15 +75,8 @@ describe('a guest resumed from a snapshot', () => {
       expect(resumed.startedFrom).toBe('snapshot');
       const restored = await resumed.device.captureScanout(0);
       expect(Buffer.compare(Buffer.from(restored.data), Buffer.from(before.data))).toBe(0);
-      await resumed.run(fbPatternCommand(WIDTH, 320));
-      let capture = restored;
-      for (let tries = 0; tries < 50; tries++) {
-        capture = await resumed.device.captureScanout(0);
-        const i = (320 * WIDTH + 1) * 4;
-        if (Array.from(capture.data.subarray(i, i + 4)).join() === fbExpected(1).join()) break;
-        await resumed.run('true');
-      }
-      for (const x of [0, 1, 2, 3, 500]) expect(Array.from(capture.data.subarray((335 * WIDTH + x) * 4, (335 * WIDTH + x) * 4 + 4))).toEqual(fbExpected(x));
+      const { capture } = await showFbPattern(resumed, 320);
+      for (const x of [0, 1, 2, 3, 500]) expect(pixel(capture, x, 335)).toEqual(fbExpected(x));
       expect(await resumed.driverProblems()).toEqual([]);
       expect(resumed.deviceLog).toEqual([]);
     } finally {
@@ -91,14 +90,8 @@ describe('without guest blobs (VIRTIO_GPU_F_RESOURCE_BLOB off)', () => {
     const plain = await GuestSession.boot({ image: ensureGuestImage(), scanouts: [{ width: WIDTH, height: HEIGHT }], features: { resourceBlob: false }, bootTimeout: 90 });
     try {
       expect((await plain.run('dmesg')).output).toMatch(/features: -virgl \+edid -resource_blob/);
-      await plain.run(fbPatternCommand(WIDTH, 480));
-      let capture = await plain.device.captureScanout(0);
-      const px = (x: number, y: number) => Array.from(capture.data.subarray((y * WIDTH + x) * 4, (y * WIDTH + x) * 4 + 4));
-      for (let tries = 0; tries < 50 && px(1, 495).join() !== fbExpected(1).join(); tries++) {
-        await plain.run('true');
-        capture = await plain.device.captureScanout(0);
-      }
-      for (let x = 0; x < WIDTH; x += 37) for (const y of [480, 487, 495]) expect(px(x, y), `(${x},${y})`).toEqual(fbExpected(x));
+      const { capture } = await showFbPattern(plain, 480);
+      for (let x = 0; x < WIDTH; x += 37) for (const y of [480, 487, 495]) expect(pixel(capture, x, y), `(${x},${y})`).toEqual(fbExpected(x));
       expect(await plain.driverProblems()).toEqual([]);
       expect(plain.deviceLog).toEqual([]);
     } finally {

@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { pixel } from '../../guest/drm-test-checks.ts';
-import { GL_PROGRAM_PIXELS, GL_PROGRAMS } from '../../guest/gl-test-checks.ts';
+import { GL_PROGRAM_PIXELS, GL_PROGRAMS, glProbes } from '../../guest/gl-test-checks.ts';
 import { runOracle, type OracleSummary } from '../../scripts/oracle.mjs';
 import { GuestSession } from '../../src/node/guest-session.ts';
 
@@ -58,7 +58,6 @@ async function recordAndReplay(name: string, command: string, seconds = 120): Pr
   return { output, summary, frames: images.filter((i) => i.name.startsWith('frame-')), readbacks: images.filter((i) => i.name.startsWith('readback-')) };
 }
 
-const PROBE = /^(vgw-gl-[a-z]+): pixel (\S+) (\d+),(\d+) = /gm;
 /** Probes of images the programs draw off screen (render targets they read back), not on the scanout. */
 const OFF_SCREEN = /^(texture|target)/;
 
@@ -67,7 +66,7 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     const expected = GL_PROGRAM_PIXELS[program] as Record<string, readonly number[]>;
     const { output, summary, frames, readbacks } = await recordAndReplay(program, program);
     expect(summary.totals).toMatchObject({ skipped_failed: 0, renderer_errors: 0, stream_errors: 0, unknown_commands: 0 });
-    const probes = [...output.matchAll(PROBE)].map(([, , name, x, y]) => ({ name: name as string, x: Number(x), y: Number(y) }));
+    const probes = glProbes(program, output);
     expect(probes.map((p) => p.name).sort()).toEqual(Object.keys(expected).sort());
     // Each probe is one glReadPixels of one pixel: one readback each, in order.
     expect(readbacks.map((r) => `${r.width}x${r.height}`)).toEqual(probes.map(() => '1x1'));

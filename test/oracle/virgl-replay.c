@@ -370,27 +370,29 @@ static bool write_png(const char *name, const uint8_t *pixels, uint32_t width, u
    return ok;
 }
 
-static bool picture_fits(uint32_t width, uint32_t height)
+/* How to picture `format` at this size, or NULL (noted) when it has no PNG mapping or no fitting size. */
+static const struct swizzle *picture_swizzle(uint32_t format, uint32_t resource_id, uint32_t width, uint32_t height)
 {
+   const struct swizzle *sw = swizzle_of(format);
+   if (!sw) {
+      note("picture-format-unsupported", "format %u of resource %u has no PNG mapping", format, resource_id);
+      return NULL;
+   }
    if (width == 0 || height == 0)
-      return false;
+      return NULL;
    if ((uint64_t)width * height > MAX_PICTURE_PIXELS) {
       note("picture-too-large", "%ux%u pixels: not written", width, height);
-      return false;
+      return NULL;
    }
-   return true;
+   return sw;
 }
 
 /* Reads a rectangle of level 0, layer `z`, of a renderer resource back from the renderer and writes it as a PNG. */
 static bool read_back_png(const char *name, struct resource *r, uint32_t ctx_id, uint32_t format, uint32_t x, uint32_t y,
                           uint32_t z, uint32_t width, uint32_t height)
 {
-   const struct swizzle *sw = swizzle_of(format);
-   if (!sw) {
-      note("picture-format-unsupported", "format %u of resource %u has no PNG mapping", format, r->id);
-      return false;
-   }
-   if (!picture_fits(width, height))
+   const struct swizzle *sw = picture_swizzle(format, r->id, width, height);
+   if (!sw)
       return false;
    uint64_t stride = (uint64_t)width * 4;
    uint8_t *pixels = xcalloc((size_t)height, (size_t)stride);
@@ -430,6 +432,12 @@ static const char *const object_names[] = {
 #define OBJECT_COUNT (sizeof(object_names) / sizeof(object_names[0]))
 enum { CCMD_CREATE_OBJECT = 1, CCMD_BIND_OBJECT = 2, CCMD_DESTROY_OBJECT = 3 };
 
+/* Commands whose header's second byte is an object type, counted per type. */
+static bool names_object(uint32_t cmd)
+{
+   return cmd == CCMD_CREATE_OBJECT || cmd == CCMD_BIND_OBJECT || cmd == CCMD_DESTROY_OBJECT;
+}
+
 static bool want_stats;
 /* Indexed by the header's low 16 bits (command, object type). */
 static uint64_t virgl_count[1 << 16];
@@ -442,9 +450,7 @@ static void count_stream(const uint8_t *stream, uint32_t ndw)
       uint32_t header = rd32(stream + 4 * (uint64_t)at);
       uint32_t length = header >> 16;
       uint32_t cmd = header & 0xff;
-      uint32_t key = cmd == CCMD_CREATE_OBJECT || cmd == CCMD_BIND_OBJECT || cmd == CCMD_DESTROY_OBJECT
-                        ? header & 0xffff
-                        : cmd;
+      uint32_t key = names_object(cmd) ? header & 0xffff : cmd;
       if ((uint64_t)at + 1 + length > ndw) {
          note("virgl-stream-truncated", "a command of %u dwords at dword %u overruns its %u-dword stream", length, at, ndw);
          return;
@@ -462,7 +468,7 @@ static void virgl_name(uint32_t key, char *out, size_t size)
    const char *o = obj < OBJECT_COUNT ? object_names[obj] : NULL;
    if (!c)
       snprintf(out, size, "UNKNOWN_%u", cmd);
-   else if (cmd == CCMD_CREATE_OBJECT || cmd == CCMD_BIND_OBJECT || cmd == CCMD_DESTROY_OBJECT) {
+   else if (names_object(cmd)) {
       if (o)
          snprintf(out, size, "%s.%s", c, o);
       else
@@ -544,13 +550,20 @@ static struct resource *renderer_resource(uint32_t id, const char *what)
    return r;
 }
 
+/* A new resource needs an id that is not 0 and not in use. */
+static bool id_free(uint32_t id)
+{
+   if (id != 0 && !find_resource(id))
+      return true;
+   note("resource-id-reused", "resource %u created twice or as 0", id);
+   return false;
+}
+
 static void create_in_renderer(uint32_t id, struct virgl_renderer_resource_create_args *args, uint32_t format,
                                uint32_t width, uint32_t height)
 {
-   if (id == 0 || find_resource(id)) {
-      note("resource-id-reused", "resource %u created twice or as 0", id);
+   if (!id_free(id))
       return;
-   }
    int rc = virgl_renderer_resource_create(args, NULL, 0);
    if (rc) {
       renderer_error("resource_create", rc, id);
@@ -635,12 +648,8 @@ static void resource_create_blob(const struct request *q)
    uint32_t id = rd32(p), blob_mem = rd32(p + 4), blob_flags = rd32(p + 8), count = rd32(p + 12);
    uint64_t blob_id = rd64(p + 16), size = rd64(p + 24);
    uint64_t total = entries_length(q, HDR_SIZE + 32, count);
-   if (total == UINT64_MAX)
+   if (total == UINT64_MAX || !id_free(id))
       return;
-   if (id == 0 || find_resource(id)) {
-      note("resource-id-reused", "resource %u created twice or as 0", id);
-      return;
-   }
    struct resource *r = add_resource(id);
    if (blob_mem == BLOB_MEM_GUEST) {
       /* Pixels live in guest pages alone: flushes of a SET_SCANOUT_BLOB on it are pictures of the backing. */
@@ -652,17 +661,11 @@ static void resource_create_blob(const struct request *q)
       note("blob-mem-unsupported", "resource %u: blob_mem %u", id, blob_mem);
       return;
    }
-   if (blob_mem == BLOB_MEM_HOST3D_GUEST && total > MAX_BACKING_BYTES) {
-      note("backing-too-large", "resource %u asks for %llu bytes of backing; not replayed", id, (unsigned long long)total);
-      return;
-   }
    if (blob_mem == BLOB_MEM_HOST3D_GUEST) {
-      /* Given at creation, so it counts as attached: transfers use it. */
+      /* Not yet in the renderer, so new_backing only allocates it; given at creation, so it counts as attached: transfers use it. */
+      if (!new_backing(r, total))
+         return;
       r->attached = true;
-      r->backing = xcalloc(1, (size_t)total);
-      r->backing_size = total;
-      r->iov.iov_base = r->backing;
-      r->iov.iov_len = (size_t)total;
    }
    struct virgl_renderer_resource_create_blob_args args = {
       .res_handle = id,
@@ -683,70 +686,82 @@ static void resource_create_blob(const struct request *q)
    }
 }
 
-static void transfer_to_host(const struct request *q, bool three_d)
-{
+/* A transfer request; the 2D one has a 2D box, level 0 and the renderer's own strides (0). */
+struct transfer {
    struct virgl_box box;
    uint64_t offset;
-   uint32_t id, ctx_id = 0, level = 0, stride = 0, layer_stride = 0;
+   uint32_t id, ctx_id, level, stride, layer_stride;
+};
+
+/* Decodes TRANSFER_TO_HOST_3D or TRANSFER_FROM_HOST_3D (the same layout); false when the request is too short. */
+static bool transfer_3d(const struct request *q, const char *name, struct transfer *t)
+{
+   if (!fits(q, HDR_SIZE + 48, name))
+      return false;
    const uint8_t *p = q->bytes + HDR_SIZE;
+   *t = (struct transfer){
+      .box = {rd32(p), rd32(p + 4), rd32(p + 8), rd32(p + 12), rd32(p + 16), rd32(p + 20)},
+      .offset = rd64(p + 24),
+      .id = rd32(p + 32),
+      .ctx_id = q->ctx_id,
+      .level = rd32(p + 36),
+      .stride = rd32(p + 40),
+      .layer_stride = rd32(p + 44),
+   };
+   return true;
+}
+
+static void transfer_to_host(const struct request *q, bool three_d)
+{
+   const char *name = three_d ? "TRANSFER_TO_HOST_3D" : "TRANSFER_TO_HOST_2D";
+   struct transfer t;
    if (three_d) {
-      if (!fits(q, HDR_SIZE + 48, "TRANSFER_TO_HOST_3D"))
+      if (!transfer_3d(q, name, &t))
          return;
-      box = (struct virgl_box){rd32(p), rd32(p + 4), rd32(p + 8), rd32(p + 12), rd32(p + 16), rd32(p + 20)};
-      offset = rd64(p + 24);
-      id = rd32(p + 32);
-      level = rd32(p + 36);
-      stride = rd32(p + 40);
-      layer_stride = rd32(p + 44);
-      ctx_id = q->ctx_id;
    } else {
-      if (!fits(q, HDR_SIZE + 32, "TRANSFER_TO_HOST_2D"))
+      if (!fits(q, HDR_SIZE + 32, name))
          return;
-      box = (struct virgl_box){rd32(p), rd32(p + 4), 0, rd32(p + 8), rd32(p + 12), 1};
-      offset = rd64(p + 16);
-      id = rd32(p + 24);
+      const uint8_t *p = q->bytes + HDR_SIZE;
+      t = (struct transfer){.box = {rd32(p), rd32(p + 4), 0, rd32(p + 8), rd32(p + 12), 1}, .offset = rd64(p + 16), .id = rd32(p + 24)};
    }
-   struct resource *r = renderer_resource(id, three_d ? "TRANSFER_TO_HOST_3D" : "TRANSFER_TO_HOST_2D");
+   struct resource *r = renderer_resource(t.id, name);
    if (!r || !r->in_renderer)
       return;
    if (!r->attached) {
-      note("transfer-without-backing", "resource %u has no backing", id);
+      note("transfer-without-backing", "resource %u has no backing", t.id);
       return;
    }
-   int rc = virgl_renderer_transfer_write_iov(id, ctx_id, (int)level, stride, layer_stride, &box, offset, NULL, 0);
+   int rc = virgl_renderer_transfer_write_iov(t.id, t.ctx_id, (int)t.level, t.stride, t.layer_stride, &t.box, t.offset, NULL, 0);
    if (rc)
-      renderer_error("transfer_write_iov", rc, id);
+      renderer_error("transfer_write_iov", rc, t.id);
 }
 
 static void transfer_from_host_3d(const struct request *q)
 {
-   if (!fits(q, HDR_SIZE + 48, "TRANSFER_FROM_HOST_3D"))
+   struct transfer t;
+   if (!transfer_3d(q, "TRANSFER_FROM_HOST_3D", &t))
       return;
-   const uint8_t *p = q->bytes + HDR_SIZE;
-   struct virgl_box box = {rd32(p), rd32(p + 4), rd32(p + 8), rd32(p + 12), rd32(p + 16), rd32(p + 20)};
-   uint64_t offset = rd64(p + 24);
-   uint32_t id = rd32(p + 32), level = rd32(p + 36), stride = rd32(p + 40), layer_stride = rd32(p + 44);
-   struct resource *r = renderer_resource(id, "TRANSFER_FROM_HOST_3D");
+   struct resource *r = renderer_resource(t.id, "TRANSFER_FROM_HOST_3D");
    if (!r || !r->in_renderer)
       return;
    if (r->attached) {
       /* Into the backing too, as the guest saw it: later transfers to the host send those bytes back. */
-      int rc = virgl_renderer_transfer_read_iov(id, q->ctx_id, level, stride, layer_stride, &box, offset, NULL, 0);
+      int rc = virgl_renderer_transfer_read_iov(t.id, t.ctx_id, t.level, t.stride, t.layer_stride, &t.box, t.offset, NULL, 0);
       if (rc) {
-         renderer_error("transfer_read_iov", rc, id);
+         renderer_error("transfer_read_iov", rc, t.id);
          return;
       }
    } else {
-      note("transfer-without-backing", "resource %u has no backing", id);
+      note("transfer-without-backing", "resource %u has no backing", t.id);
    }
-   if (level != 0 || box.d != 1 || !swizzle_of(r->format)) {
+   if (t.level != 0 || t.box.d != 1 || !swizzle_of(r->format)) {
       note("readback-not-pictured", "readback of resource %u (format %u, level %u, depth %u) is not a 2D colour picture",
-           id, r->format, level, box.d);
+           t.id, r->format, t.level, t.box.d);
       return;
    }
    char name[64];
-   snprintf(name, sizeof(name), "readback-%05llu-r%u.png", (unsigned long long)readbacks_written, id);
-   if (read_back_png(name, r, q->ctx_id, r->format, box.x, box.y, box.z, box.w, box.h))
+   snprintf(name, sizeof(name), "readback-%05llu-r%u.png", (unsigned long long)readbacks_written, t.id);
+   if (read_back_png(name, r, t.ctx_id, r->format, t.box.x, t.box.y, t.box.z, t.box.w, t.box.h))
       readbacks_written++;
 }
 
@@ -839,12 +854,8 @@ static void set_scanout_blob(const struct request *q)
 /* A picture of a guest blob's backing, the way its scanout lays it out. */
 static bool blob_backing_png(const char *name, const struct resource *r, const struct scanout *s)
 {
-   const struct swizzle *sw = swizzle_of(s->blob_format);
-   if (!sw) {
-      note("picture-format-unsupported", "format %u of resource %u has no PNG mapping", s->blob_format, r->id);
-      return false;
-   }
-   if (!picture_fits(s->width, s->height))
+   const struct swizzle *sw = picture_swizzle(s->blob_format, r->id, s->width, s->height);
+   if (!sw)
       return false;
    uint64_t first = s->blob_offset + (uint64_t)s->y * s->blob_stride + (uint64_t)s->x * 4;
    uint64_t end = first + (uint64_t)(s->height - 1) * s->blob_stride + (uint64_t)s->width * 4;
@@ -1000,12 +1011,10 @@ static void record_memory(const uint8_t *p, uint64_t size)
       uint8_t *bigger = xcalloc(1, (size_t)grown);
       if (r->backing)
          memcpy(bigger, r->backing, (size_t)r->backing_size);
-      bool was_attached = r->attached;
       detach_backing(r);
       r->backing = bigger;
       r->backing_size = grown;
-      if (was_attached || r->in_renderer)
-         attach_backing(r);
+      attach_backing(r);
    }
    memcpy(r->backing + offset, p + 16, (size_t)length);
 }

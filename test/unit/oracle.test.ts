@@ -13,7 +13,7 @@ import { BlobMem, CapsetId, CommandType, HeaderFlag, ResponseType } from '../../
 import { Format } from '../../src/protocol/formats.ts';
 import * as W from '../../src/protocol/structs.ts';
 import { TraceQueue, TraceWriter } from '../../src/trace/trace-writer.ts';
-import { encode, hdr, memEntries } from './helpers.ts';
+import { encode, hdr, memEntries, pixelAt } from './helpers.ts';
 
 /** Numbers of Mesa's virgl_protocol.h and Gallium's p_defines.h that these streams use. */
 const Virgl = {
@@ -124,20 +124,20 @@ function replay(name: string, trace: Uint8Array, options: { stats?: boolean } = 
   return { run: runOracle(file, out, options), out };
 }
 
-function pixels(file: string): { width: number; height: number; rgba: (x: number, y: number) => number[] } {
-  const png = PNG.sync.read(readFileSync(file));
-  return {
-    width: png.width,
-    height: png.height,
-    rgba: (x, y) => [...png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 4)],
-  };
+type Picture = { width: number; height: number; data: Uint8Array };
+
+function pixels(file: string): Picture {
+  return PNG.sync.read(readFileSync(file));
 }
 
-function everyPixel(file: string, expected: number[]): void {
-  const p = pixels(file);
+function everyPixel(p: Picture, expected: number[]): void {
   const wrong: string[] = [];
-  for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) if (p.rgba(x, y).join() !== expected.join()) wrong.push(`${x},${y}: ${p.rgba(x, y).join()}`);
+  for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) if (pixelAt(p, x, y).join() !== expected.join()) wrong.push(`${x},${y}: ${pixelAt(p, x, y).join()}`);
   expect(wrong.slice(0, 5)).toEqual([]);
+}
+
+function create3d(resourceId: number, target: number, format: number, bind: number, width: number, height: number): Uint8Array {
+  return encode(W.ResourceCreate3d, { hdr: hdr(CommandType.RESOURCE_CREATE_3D), resourceId, target, format, bind, width, height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 });
 }
 
 describe('reference renderer (virglrenderer replay)', () => {
@@ -148,10 +148,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     const rt = 10;
     const size = 64 * 64 * 4;
     t.command(encode(W.CtxCreate, { hdr: hdr(CommandType.CTX_CREATE, { ctxId }), nlen: 4, contextInit: CapsetId.VIRGL2, debugName: new TextEncoder().encode('test') }));
-    t.command(encode(W.ResourceCreate3d, {
-      hdr: hdr(CommandType.RESOURCE_CREATE_3D), resourceId: rt, target: Virgl.PIPE_TEXTURE_2D, format: Format.B8G8R8A8_UNORM, bind: Virgl.BIND_RENDER_TARGET,
-      width: 64, height: 64, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0,
-    }));
+    t.command(create3d(rt, Virgl.PIPE_TEXTURE_2D, Format.B8G8R8A8_UNORM, Virgl.BIND_RENDER_TARGET, 64, 64));
     t.command(encode(W.ResourceAttachBacking, { hdr: hdr(CommandType.RESOURCE_ATTACH_BACKING), resourceId: rt, nrEntries: 1 }, memEntries([[0x10000, size]])));
     t.command(encode(W.ResourceOnly, { hdr: hdr(CommandType.CTX_ATTACH_RESOURCE, { ctxId }), resourceId: rt }));
     const stream = clearStream(rt, Format.B8G8R8A8_UNORM, [1, 51 / 255, 102 / 255, 1]);
@@ -177,10 +174,10 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(readdirSync(out).sort()).toEqual(['frame-00000-s0-r10.png', 'readback-00000-r10.png']);
     const frame = pixels(frameFile(out, 0));
     expect([frame.width, frame.height]).toEqual([64, 64]);
-    everyPixel(frameFile(out, 0), [255, 51, 102, 255]);
+    everyPixel(frame, [255, 51, 102, 255]);
     const readback = pixels(join(out, 'readback-00000-r10.png'));
     expect([readback.width, readback.height]).toEqual([16, 8]);
-    everyPixel(join(out, 'readback-00000-r10.png'), [255, 51, 102, 255]);
+    everyPixel(readback, [255, 51, 102, 255]);
   });
 
   it('replays a draw: a quad over the top half of NDC lands in the top half of the picture', () => {
@@ -189,8 +186,6 @@ describe('reference renderer (virglrenderer replay)', () => {
     const ctxId = 3;
     const [rt, vbo] = [30, 31];
     t.command(encode(W.CtxCreate, { hdr: hdr(CommandType.CTX_CREATE, { ctxId }), nlen: 0, contextInit: 0, debugName: new Uint8Array(0) }));
-    const create3d = (resourceId: number, target: number, format: number, bind: number, width: number, height: number) =>
-      encode(W.ResourceCreate3d, { hdr: hdr(CommandType.RESOURCE_CREATE_3D), resourceId, target, format, bind, width, height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 });
     t.command(create3d(rt, Virgl.PIPE_TEXTURE_2D, Format.B8G8R8X8_UNORM, Virgl.BIND_RENDER_TARGET, 64, 64));
     t.command(create3d(vbo, Virgl.PIPE_BUFFER, Virgl.FORMAT_R8_UNORM, Virgl.BIND_VERTEX_BUFFER, 32, 1));
     t.command(encode(W.ResourceAttachBacking, { hdr: hdr(CommandType.RESOURCE_ATTACH_BACKING), resourceId: rt, nrEntries: 1 }, memEntries([[0x10000, 64 * 64 * 4]])));
@@ -214,7 +209,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(run.summary?.virgl.find((v) => v.name === 'DRAW_VBO')).toEqual({ name: 'DRAW_VBO', count: 1, dwords: 13 });
     const frame = pixels(frameFile(out, 0));
     const rows = (from: number, to: number, rgba: number[]) => {
-      for (let y = from; y < to; y++) for (let x = 0; x < 64; x++) expect(frame.rgba(x, y), `${x},${y}`).toEqual(rgba);
+      for (let y = from; y < to; y++) for (let x = 0; x < 64; x++) expect(pixelAt(frame, x, y), `${x},${y}`).toEqual(rgba);
     };
     rows(0, 32, [0, 255, 0, 255]);
     rows(32, 64, [0, 0, 255, 255]);
@@ -259,8 +254,8 @@ describe('reference renderer (virglrenderer replay)', () => {
     updated.fill(0xee, 2 * stride, 3 * stride);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        expect(first.rgba(x, y), `first frame ${x},${y}`).toEqual(expected(guest, x, y));
-        expect(second.rgba(x, y), `second frame ${x},${y}`).toEqual(expected(updated, x, y));
+        expect(pixelAt(first, x, y), `first frame ${x},${y}`).toEqual(expected(guest, x, y));
+        expect(pixelAt(second, x, y), `second frame ${x},${y}`).toEqual(expected(updated, x, y));
       }
     }
   });
@@ -289,7 +284,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     expect(run.summary?.notes).toEqual({ 'guest-blob': 1 });
     const frame = pixels(frameFile(out, 0));
     expect([frame.width, frame.height]).toEqual([w, h]);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(frame.rgba(x, y)).toEqual([...guest.subarray(offset + y * stride + x * 4, offset + y * stride + x * 4 + 4)]);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(pixelAt(frame, x, y)).toEqual([...guest.subarray(offset + y * stride + x * 4, offset + y * stride + x * 4 + 4)]);
   });
 
   it('ends a truncated or foreign trace with a clear error, and counts odd records without failing', () => {
