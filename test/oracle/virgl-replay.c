@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <virglrenderer.h>
 
 /* virglrenderer.h declares the box only by name; its layout is six u32s (x, y, z, w, h, d), as in virtio's box. */
@@ -900,12 +901,47 @@ static void resource_flush(const struct request *q)
 }
 
 static uint64_t fences_created, fences_signalled;
+/* Ids of created fences not yet signalled, oldest first: the guest's ids only grow, and one
+ * callback may retire several fences at once, so a fence counts as signalled when the
+ * callback names its id or a later one. */
+static uint32_t *fences_pending;
+static size_t fences_pending_count, fences_pending_room;
 
 static void write_fence(void *cookie, uint32_t fence)
 {
    (void)cookie;
-   (void)fence;
-   fences_signalled++;
+   size_t done = 0;
+   while (done < fences_pending_count && fences_pending[done] <= fence)
+      done++;
+   fences_signalled += done;
+   fences_pending_count -= done;
+   memmove(fences_pending, fences_pending + done, fences_pending_count * sizeof *fences_pending);
+}
+
+static void fence_created(uint32_t fence)
+{
+   if (fences_pending_count == fences_pending_room) {
+      size_t room = fences_pending_room ? 2 * fences_pending_room : 64;
+      uint32_t *grown = realloc(fences_pending, room * sizeof *grown);
+      if (!grown) {
+         note("fences-not-counted", "out of memory for the fence list");
+         return;
+      }
+      fences_pending = grown;
+      fences_pending_room = room;
+   }
+   fences_pending[fences_pending_count++] = fence;
+   fences_created++;
+}
+
+/* Every fence retires before the summary (bounded to 5 s): its count must not depend on timing. */
+static void wait_for_fences(void)
+{
+   for (int tries = 0; fences_pending_count > 0 && tries < 5000; tries++) {
+      virgl_renderer_poll();
+      if (fences_pending_count > 0)
+         nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+   }
 }
 
 static void replay_command(const struct request *q)
@@ -953,7 +989,7 @@ static void replay_command(const struct request *q)
       if (rc)
          renderer_error("create_fence", rc, 0);
       else
-         fences_created++;
+         fence_created((uint32_t)q->fence_id);
       virgl_renderer_poll();
    }
 }
@@ -1209,7 +1245,7 @@ int main(int argc, char **argv)
 
    replay_file(f, (uint64_t)st.st_size);
    fclose(f);
-   virgl_renderer_poll();
+   wait_for_fences();
    print_summary();
    virgl_renderer_cleanup(&cookie);
    return 0;
