@@ -53,9 +53,8 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
     traffic.commands++;
     traffic.bytesFromGuest += message.request.byteLength;
     try {
-      const answer = message.kind === 'control' ? await d.controlCommand(message.request) : (await d.cursorCommand(message.request), new Uint8Array(0));
-      // The device may answer from a buffer it reuses: the VMM gets its own copy.
-      const response = answer.slice();
+      // controlCommand answers with a copy of its own, so its buffer can be transferred as is.
+      const response = message.kind === 'control' ? await d.controlCommand(message.request) : (await d.cursorCommand(message.request), new Uint8Array(0));
       traffic.bytesToGuest += response.byteLength;
       send({ kind: 'response', id: message.id, response });
     } finally {

@@ -159,7 +159,7 @@ export class VirtioGpuDevice {
     return this.inFlight;
   }
 
-  /** One control-queue request in, its response bytes out. */
+  /** One control-queue request in, its response bytes out, in a buffer of their own that the caller may keep or transfer. */
   async controlCommand(request: Uint8Array): Promise<Uint8Array> {
     const result = this.executeControl(request);
     return result instanceof Uint8Array ? result.slice() : result;
