@@ -3,7 +3,7 @@
  * thread (a Worker) and sends virtqueue requests as messages, with guest RAM
  * in a SharedArrayBuffer. The device and its presenter live on this side.
  */
-import { VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
+import { validateOptions, VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog } from '../device/rate-limited-log.ts';
 import { wrapGuestMemory } from '../memory/guest-memory.ts';
 import { emptyTraffic, meterMemory, type Traffic } from '../memory/metered-memory.ts';
@@ -29,8 +29,8 @@ export interface VirtioGpuChannelHost {
 export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: ChannelHostOptions): VirtioGpuChannelHost {
   const { channelLimits, ...deviceOptions } = options;
   const limits = { ...DEFAULT_CHANNEL_LIMITS, ...channelLimits };
-  // Bad options are the embedder's mistake: they throw here, not later at the VMM.
-  new VirtioGpuDevice({ ...deviceOptions, memory: wrapGuestMemory(new ArrayBuffer(1)) });
+  // Bad options are the embedder's mistake: they throw here, not later at the VMM (the RAM is checked when it comes).
+  validateOptions({ ...deviceOptions, memory: wrapGuestMemory(new ArrayBuffer(1)) });
   const log = rateLimitedLog(deviceOptions.log ?? ((m: string) => console.warn(m)), deviceOptions.logRate ?? DEFAULT_LOG_RATE);
   const traffic = emptyTraffic();
   let device: VirtioGpuDevice | null = null;

@@ -734,7 +734,7 @@ export class VirtioGpuDevice {
 const KNOWN_FEATURES = ['edid', 'resourceUuid', 'resourceBlob', 'virgl', 'contextInit'];
 
 /** Host-side misuse fails at once, with a message that says what to do. */
-function validateOptions(options: DeviceOptions): void {
+export function validateOptions(options: DeviceOptions): void {
   if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: the device needs an options object { memory, scanouts, presenter }');
   const { memory, presenter, features } = options;
   if (!memory || typeof memory.read !== 'function' || typeof memory.write !== 'function' || !Number.isSafeInteger(memory.size) || memory.size <= 0) {
