@@ -57,6 +57,9 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
       const response = message.kind === 'control' ? await d.controlCommand(message.request) : (await d.cursorCommand(message.request), new Uint8Array(0));
       traffic.bytesToGuest += response.byteLength;
       send({ kind: 'response', id: message.id, response });
+    } catch (error) {
+      log(`virtio-gpu-web channel: request ${message.id} failed: ${String(error)}`);
+      send({ kind: 'refused', id: message.id, reason: 'the device failed to answer' });
     } finally {
       pending--;
     }
@@ -72,10 +75,7 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
         return;
       }
       if (pending >= limits.maxPending) throw new RefusedMessage(message.id, `${message.kind}: ${limits.maxPending} requests are waiting already`);
-      void serve(device, message).catch((error: unknown) => {
-        log(`virtio-gpu-web channel: request ${message.id} failed: ${String(error)}`);
-        send({ kind: 'refused', id: message.id, reason: 'the device failed to answer' });
-      });
+      void serve(device, message);
     } catch (error) {
       const refused = error instanceof RefusedMessage ? error : new RefusedMessage(null, String(error));
       log(`virtio-gpu-web channel: refused a message: ${refused.message}`);
