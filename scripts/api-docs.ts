@@ -20,6 +20,8 @@ export function entryPoints(): { specifier: string; source: string }[] {
 }
 
 const FLAGS = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.WriteArrowStyleSignature;
+/** Signatures of functions, methods and constructors: `(a: A): R`, not `(a: A) => R`. */
+const SIGNATURE_FLAGS = FLAGS & ~ts.TypeFormatFlags.WriteArrowStyleSignature;
 
 function docOf(symbol: ts.Symbol, checker: ts.TypeChecker): string {
   return ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
@@ -44,7 +46,7 @@ function signatures(name: string, symbol: ts.Symbol, decl: ts.Declaration, check
   return checker
     .getTypeOfSymbolAtLocation(symbol, decl)
     .getCallSignatures()
-    .map((sig) => `${name}${checker.signatureToString(sig, undefined, FLAGS & ~ts.TypeFormatFlags.WriteArrowStyleSignature)}`);
+    .map((sig) => `${name}${checker.signatureToString(sig, undefined, SIGNATURE_FLAGS)}`);
 }
 
 /** One line per public member of a class or interface, each after its doc comment. */
@@ -53,7 +55,7 @@ function memberLines(symbol: ts.Symbol, checker: ts.TypeChecker): string[] {
   const constructors = symbol.members?.get('__constructor' as ts.__String)?.declarations?.filter((d): d is ts.ConstructorDeclaration => ts.isConstructorDeclaration(d) && !isHidden(d));
   for (const ctor of constructors ?? []) {
     const sig = checker.getSignatureFromDeclaration(ctor);
-    if (sig) lines.push(`  constructor${checker.signatureToString(sig, undefined, FLAGS & ~ts.TypeFormatFlags.WriteArrowStyleSignature).replace(/: \w+$/, '')};`);
+    if (sig) lines.push(`  constructor${checker.signatureToString(sig, undefined, SIGNATURE_FLAGS).replace(/: \w+$/, '')};`);
   }
   for (const member of symbol.members?.values() ?? []) {
     const decl = member.declarations?.[0];
@@ -82,13 +84,10 @@ function describe(name: string, symbol: ts.Symbol, checker: ts.TypeChecker): str
   if (!decl) return '';
   if (ts.isFunctionDeclaration(decl)) {
     code = signatures(name, symbol, decl, checker).map((line) => `function ${line}`).join('\n');
-  } else if (ts.isClassDeclaration(decl)) {
+  } else if (ts.isClassDeclaration(decl) || ts.isInterfaceDeclaration(decl)) {
+    const head = ts.isClassDeclaration(decl) ? `class ${name}` : `interface ${name}${decl.typeParameters ? `<${decl.typeParameters.map((p) => p.getText()).join(', ')}>` : ''}`;
     const heritage = decl.heritageClauses?.map((h) => h.getText()).join(' ');
-    code = [`class ${name}${heritage ? ` ${heritage}` : ''} {`, ...memberLines(symbol, checker), '}'].join('\n');
-  } else if (ts.isInterfaceDeclaration(decl)) {
-    const heritage = decl.heritageClauses?.map((h) => h.getText()).join(' ');
-    const params = decl.typeParameters ? `<${decl.typeParameters.map((p) => p.getText()).join(', ')}>` : '';
-    code = [`interface ${name}${params}${heritage ? ` ${heritage}` : ''} {`, ...memberLines(symbol, checker), '}'].join('\n');
+    code = [`${head}${heritage ? ` ${heritage}` : ''} {`, ...memberLines(symbol, checker), '}'].join('\n');
   } else if (ts.isTypeAliasDeclaration(decl) || ts.isEnumDeclaration(decl)) {
     code = headOf(decl);
   } else if (ts.isVariableDeclaration(decl)) {

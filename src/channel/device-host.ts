@@ -3,7 +3,7 @@
  * thread (a Worker) and sends virtqueue requests as messages, with guest RAM
  * in a SharedArrayBuffer. The device and its presenter live on this side.
  */
-import { VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
+import { validateOptions, VirtioGpuDevice, type DeviceOptions } from '../device/device.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog } from '../device/rate-limited-log.ts';
 import { wrapGuestMemory } from '../memory/guest-memory.ts';
 import { emptyTraffic, meterMemory, type Traffic } from '../memory/metered-memory.ts';
@@ -29,8 +29,8 @@ export interface VirtioGpuChannelHost {
 export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: ChannelHostOptions): VirtioGpuChannelHost {
   const { channelLimits, ...deviceOptions } = options;
   const limits = { ...DEFAULT_CHANNEL_LIMITS, ...channelLimits };
-  // Bad options are the embedder's mistake: they throw here, not later at the VMM.
-  new VirtioGpuDevice({ ...deviceOptions, memory: wrapGuestMemory(new ArrayBuffer(1)) });
+  // Bad options are the embedder's mistake: they throw here, not later at the VMM (the RAM is checked when it comes).
+  validateOptions({ ...deviceOptions, memory: wrapGuestMemory(new ArrayBuffer(1)) });
   const log = rateLimitedLog(deviceOptions.log ?? ((m: string) => console.warn(m)), deviceOptions.logRate ?? DEFAULT_LOG_RATE);
   const traffic = emptyTraffic();
   let device: VirtioGpuDevice | null = null;
@@ -53,11 +53,13 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
     traffic.commands++;
     traffic.bytesFromGuest += message.request.byteLength;
     try {
-      const answer = message.kind === 'control' ? await d.controlCommand(message.request) : (await d.cursorCommand(message.request), new Uint8Array(0));
-      // The device may answer from a buffer it reuses: the VMM gets its own copy.
-      const response = answer.slice();
+      // controlCommand answers with a copy of its own, so its buffer can be transferred as is.
+      const response = message.kind === 'control' ? await d.controlCommand(message.request) : (await d.cursorCommand(message.request), new Uint8Array(0));
       traffic.bytesToGuest += response.byteLength;
       send({ kind: 'response', id: message.id, response });
+    } catch (error) {
+      log(`virtio-gpu-web channel: request ${message.id} failed: ${String(error)}`);
+      send({ kind: 'refused', id: message.id, reason: 'the device failed to answer' });
     } finally {
       pending--;
     }
@@ -73,10 +75,7 @@ export function serveVirtioGpuChannel(endpoint: ChannelEndpoint, options: Channe
         return;
       }
       if (pending >= limits.maxPending) throw new RefusedMessage(message.id, `${message.kind}: ${limits.maxPending} requests are waiting already`);
-      void serve(device, message).catch((error: unknown) => {
-        log(`virtio-gpu-web channel: request ${message.id} failed: ${String(error)}`);
-        send({ kind: 'refused', id: message.id, reason: 'the device failed to answer' });
-      });
+      void serve(device, message);
     } catch (error) {
       const refused = error instanceof RefusedMessage ? error : new RefusedMessage(null, String(error));
       log(`virtio-gpu-web channel: refused a message: ${refused.message}`);

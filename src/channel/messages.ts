@@ -50,7 +50,7 @@ export class RefusedMessage extends Error {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
+const isU32 = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
 
 /** `data` as a VmmMessage within `limits`, or a RefusedMessage saying why not. */
 export function parseVmmMessage(data: unknown, limits: ChannelLimits): VmmMessage {
@@ -65,15 +65,15 @@ export function parseVmmMessage(data: unknown, limits: ChannelLimits): VmmMessag
     case 'control':
     case 'cursor': {
       const { id, request } = data;
-      if (!isId(id)) throw new RefusedMessage(null, `${data.kind}: id must be an integer from 0 to 2^32-1`);
+      if (!isU32(id)) throw new RefusedMessage(null, `${data.kind}: id must be an integer from 0 to 2^32-1`);
       if (!(request instanceof Uint8Array)) throw new RefusedMessage(id, `${data.kind}: request must be a Uint8Array`);
       if (request.byteLength > limits.maxRequestBytes) throw new RefusedMessage(id, `${data.kind}: request of ${request.byteLength} bytes is over the limit of ${limits.maxRequestBytes}`);
       return { kind: data.kind, id, request };
     }
     case 'clear-events': {
       const { mask } = data;
-      if (!Number.isInteger(mask) || (mask as number) < 0 || (mask as number) > 0xffff_ffff) throw new RefusedMessage(null, 'clear-events: mask must be a 32-bit unsigned integer');
-      return { kind: 'clear-events', mask: mask as number };
+      if (!isU32(mask)) throw new RefusedMessage(null, 'clear-events: mask must be a 32-bit unsigned integer');
+      return { kind: 'clear-events', mask };
     }
     default:
       throw new RefusedMessage(null, `unknown message kind ${JSON.stringify(String(data.kind)).slice(0, 40)}`);

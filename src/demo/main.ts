@@ -69,7 +69,6 @@ async function start(): Promise<void> {
   const [options, saved] = await Promise.all([guestV86Options(), cold ? null : loadSnapshot(id).catch(() => null)]);
   const emulator = new V86(options);
   let state: DemoState | undefined;
-  let serial = '';
   const firstFrame = (): void => {
     if (!state || state.firstFrameMs !== null) return;
     state.firstFrameMs = performance.now();
@@ -77,19 +76,11 @@ async function start(): Promise<void> {
     state.gpu.canvases[0]?.focus();
     show(`Linux on virtio-gpu-web (${fallbackText(state.gpu)}, ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
-  emulator.add_listener('serial0-output-byte', (byte: number) => {
-    serial += String.fromCharCode(byte);
-    if (!state) return;
-    state.serial = serial;
-    if (state.firstFrameMs === null) boot.textContent = serial.slice(-6000);
-    if (!state.shellReady && serial.endsWith('guest# ') && serial.includes(READY)) {
-      state.shellReady = true;
-      void keepSnapshot(state, id);
-    }
-  });
   const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
-  state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial, firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
+  state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
   window.vgw = state;
+  // The emulator has not run yet: no serial output is missed.
+  watchSerial(state, id);
   show(saved ? `resuming the saved guest (${fallbackText(gpu)})…` : `booting Linux (${fallbackText(gpu)})…`);
   fitToWindow(gpu);
   showStats(element('stats'), gpu);
@@ -98,6 +89,18 @@ async function start(): Promise<void> {
   if (saved) await resume(state, saved);
   emulator.run();
   if (saved) await gpu.device.captureScanout(0).then(firstFrame);
+}
+
+/** Keeps the guest's serial output in `state.serial`, shows it until the first frame, and keeps a snapshot at the first shell prompt after boot. */
+function watchSerial(state: DemoState, id: string): void {
+  state.emulator.add_listener('serial0-output-byte', (byte: number) => {
+    state.serial += String.fromCharCode(byte);
+    if (state.firstFrameMs === null) boot.textContent = state.serial.slice(-6000);
+    if (!state.shellReady && state.serial.endsWith('guest# ') && state.serial.includes(READY)) {
+      state.shellReady = true;
+      void keepSnapshot(state, id);
+    }
+  });
 }
 
 /** With "fit display to window" on (or in fullscreen), scanout 0 follows the window's size: the guest sees a display resize. */

@@ -162,7 +162,7 @@ export class VirtioGpuDevice {
     return this.inFlight;
   }
 
-  /** One control-queue request in, its response bytes out. */
+  /** One control-queue request in, its response bytes out, in a buffer of their own that the caller may keep or transfer. */
   async controlCommand(request: Uint8Array): Promise<Uint8Array> {
     const result = this.executeControl(request);
     return result instanceof Uint8Array ? result.slice() : result;
@@ -736,7 +736,7 @@ export class VirtioGpuDevice {
 const KNOWN_FEATURES = ['edid', 'resourceUuid', 'resourceBlob', 'virgl', 'contextInit'];
 
 /** Host-side misuse fails at once, with a message that says what to do. */
-function validateOptions(options: DeviceOptions): void {
+export function validateOptions(options: DeviceOptions): void {
   if (!options || typeof options !== 'object') throw new TypeError('virtio-gpu-web: the device needs an options object { memory, scanouts, presenter }');
   const { memory, presenter, features } = options;
   if (!memory || typeof memory.read !== 'function' || typeof memory.write !== 'function' || !Number.isSafeInteger(memory.size) || memory.size <= 0) {

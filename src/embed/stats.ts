@@ -1,6 +1,6 @@
 /** Rates over the last second or so, from counters that only grow: what a stats overlay shows. */
-import type { Traffic } from '../memory/metered-memory.ts';
 
+/** Frames, commands and bytes since the start, and their rates over the last second or so. */
 export interface GpuStats {
   /** Frames the GPU worker presented since the start, all scanouts together. */
   frames: number;
@@ -54,8 +54,4 @@ export class StatsMeter {
     this.samples.push({ at: performance.now(), totals: this.read() });
     if (this.samples.length > KEEP) this.samples.shift();
   }
-}
-
-export function totalsOf(frames: number, traffic: Readonly<Traffic>): Totals {
-  return { frames, commands: traffic.commands, bytesFromGuest: traffic.bytesFromGuest, bytesToGuest: traffic.bytesToGuest };
 }

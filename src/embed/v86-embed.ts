@@ -11,7 +11,7 @@ import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worke
 import { attachVirtioGpu, virtioGpuTraffic, type AttachOptions, type V86Like } from '../vm/v86.ts';
 import { captureToBlob } from './screenshot.ts';
 import { SerialLog } from './serial-log.ts';
-import { StatsMeter, totalsOf, type GpuStats } from './stats.ts';
+import { StatsMeter, type GpuStats } from './stats.ts';
 
 /** The public face of a v86 emulator (`new V86({ ..., autostart: false })` from the `v86` package) that this call uses. */
 export interface V86Emulator {
@@ -129,7 +129,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   await loaded;
   const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, scanouts, presenter });
   const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);
-  const meter = new StatsMeter(() => totalsOf(presented(), virtioGpuTraffic(device)));
+  const meter = new StatsMeter(() => ({ frames: presented(), ...virtioGpuTraffic(device) }));
   const handle: EmbeddedVirtioGpu = {
     emulator,
     device,

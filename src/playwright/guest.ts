@@ -29,6 +29,12 @@ export interface WaitForRegionOptions {
 
 const POLL_MS = 100;
 
+/** `pattern` as a RegExp's source and flags, to build it again in the page; a string matches as written. */
+export function patternParts(pattern: string | RegExp): { source: string; flags: string } {
+  if (typeof pattern === 'string') return { source: pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' };
+  return { source: pattern.source, flags: pattern.flags.replace('g', '') };
+}
+
 /** Scanout `index`'s pixels in `region` (or all), read in the page as the device shows them. */
 async function readPixels(page: Page, index: number, region: Region | null): Promise<Pixels> {
   const { width, height, base64 } = await page.evaluate(
@@ -197,13 +203,17 @@ export class Guest {
 
   /** Everything the guest wrote to its first serial port so far. */
   serial(): Promise<string> {
-    return this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.text);
+    return this.serialFrom(0);
+  }
+
+  /** The serial output from character `start` on (negative: that many from the end), sliced in the page. */
+  private serialFrom(start: number): Promise<string> {
+    return this.page.evaluate((s) => globalThis.__virtioGpuWeb![0]!.serial.text.slice(s), start);
   }
 
   /** Waits until the serial output (after `from` characters, default all) matches. */
   async waitForSerial(pattern: string | RegExp, options: { timeout?: number; from?: number } = {}): Promise<string> {
-    const source = typeof pattern === 'string' ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern.source;
-    const flags = typeof pattern === 'string' ? '' : pattern.flags.replace('g', '');
+    const { source, flags } = patternParts(pattern);
     const handle = await this.page.waitForFunction(
       ([s, f, from]) => {
         const text = globalThis.__virtioGpuWeb![0]!.serial.text.slice(from);
@@ -212,7 +222,7 @@ export class Guest {
       [source, flags, options.from ?? 0] as const,
       { timeout: options.timeout ?? 30_000, polling: 100 },
     ).catch(async (error: Error) => {
-      const tail = (await this.serial()).slice(-800);
+      const tail = await this.serialFrom(-800);
       throw new Error(`the guest's serial output did not match ${String(pattern)} in time (${error.message.split('\n')[0]}); its last lines:\n${tail}`);
     });
     return (await handle.jsonValue()) as string;
@@ -226,12 +236,12 @@ export class Guest {
   /** Runs a shell command on the guest's serial console and returns what it printed. */
   async run(command: string, options: { timeout?: number } = {}): Promise<string> {
     const n = ++this.marker;
-    const from = (await this.serial()).length;
+    const from = await this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.text.length);
     // The echoed command shows "$((n+0))"; only the shell's output shows the number itself. A line of its own: `command` may end in `&`.
     await this.sendSerial(`${command}\necho "__vgw_done_$((${n}+0))__"\n`);
     const done = `__vgw_done_${n}__`;
     await this.waitForSerial(done, { from, ...(options.timeout !== undefined && { timeout: options.timeout }) });
-    const text = (await this.serial()).slice(from).replace(/\r/g, '');
+    const text = (await this.serialFrom(from)).replace(/\r/g, '');
     const output = text.slice(text.indexOf('\n') + 1, text.indexOf(done));
     const beforeEcho = output.slice(0, output.lastIndexOf('echo "__vgw_done_'));
     // What precedes the echoed marker command on its line is the shell's prompt, not output.

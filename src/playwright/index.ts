@@ -9,7 +9,7 @@
  *   test('shows the prompt', async ({ guest }) => { ... });
  */
 import { test as base, type Page } from '@playwright/test';
-import { Guest } from './guest.ts';
+import { Guest, patternParts } from './guest.ts';
 
 export { expect } from '@playwright/test';
 export { Guest, GuestScreen, type RegionExpectation, type WaitForRegionOptions } from './guest.ts';
@@ -40,7 +40,7 @@ export interface GuestWorkerFixtures extends GuestOptions {
 async function bootGuest(page: Page, url: string, ready: GuestOptions['guestReady'], timeout: number, errors: string[]): Promise<void> {
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  const pattern = ready === null ? null : typeof ready === 'string' ? { source: ready.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags: '' } : { source: ready.source, flags: ready.flags.replace('g', '') };
+  const pattern = ready === null ? null : patternParts(ready);
   try {
     await page.waitForFunction(
       (p) => {

@@ -117,6 +117,6 @@ export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): Virt
 /** What the guest and a device from attachVirtioGpu have exchanged so far (counts only grow). */
 export function virtioGpuTraffic(device: VirtioGpuDevice): Readonly<Traffic> {
   const { fn, traffic } = attachment(device, 'virtioGpuTraffic');
-  traffic.commands = fn.commandsServed;
-  return traffic;
+  // The memory meter counts bytes; the function counts the requests it served.
+  return { ...traffic, commands: fn.commandsServed };
 }
