@@ -200,7 +200,7 @@ export class VirtioGpuDevice {
    */
   executeControl(request: Uint8Array): ControlResult {
     const result = this.runControl(request);
-    if (this.recorder) this.recorder.command(TraceQueue.CONTROL, result instanceof Uint8Array ? this.response.typeOf(result) : ResponseType.OK_NODATA, request);
+    if (this.recorder) this.recorder.command(TraceQueue.CONTROL, result instanceof Uint8Array ? W.responseTypeOf(result) : ResponseType.OK_NODATA, request);
     return result;
   }
 

@@ -1,5 +1,5 @@
 /** Builds response bytes in one reusable buffer: a header echoing the request's fence, and a body. */
-import { u32, type StructCodec } from '../protocol/codec.ts';
+import type { StructCodec } from '../protocol/codec.ts';
 import { HeaderFlag } from '../protocol/constants.ts';
 import * as W from '../protocol/structs.ts';
 
@@ -49,11 +49,6 @@ export class ResponseWriter {
     fillHeader(this.header, request, headerOnlyType);
     W.CtrlHeader.write(this.buffer, 0, this.header);
     return this.buffer.subarray(0, W.CtrlHeader.size);
-  }
-
-  /** The response type of answer bytes this writer made. */
-  typeOf(answer: Uint8Array): number {
-    return u32.read(answer, 0, 0);
   }
 
   /** A header-only answer (an error), whatever was written before. */
