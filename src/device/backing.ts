@@ -40,6 +40,19 @@ export class Backing {
     return this.copy(memory, offset, src, 0, src.length, true);
   }
 
+  /**
+   * Copies `rows` rows of `rowBytes`, `stride` apart from byte `offset` of the
+   * backing, into `dst` rows `dstStride` apart from `dstOffset`: one copy when
+   * the rows are contiguous on both sides.
+   */
+  copyRowsOut(memory: GuestMemory, offset: number, stride: number, dst: Uint8Array, dstOffset: number, dstStride: number, rowBytes: number, rows: number): void {
+    if (rowBytes === stride && stride === dstStride) {
+      this.copyOut(memory, offset, dst, dstOffset, stride * rows);
+      return;
+    }
+    for (let row = 0; row < rows; row++) this.copyOut(memory, offset + stride * row, dst, dstOffset + dstStride * row, rowBytes);
+  }
+
   /** Walks the entries from byte `offset`, moving `length` bytes between them and `host[hostOffset..]`. */
   private copy(memory: GuestMemory, offset: number, host: Uint8Array, hostOffset: number, length: number, toGuest: boolean): number {
     if (offset >= this.totalBytes || length <= 0) return 0;

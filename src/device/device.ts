@@ -130,7 +130,6 @@ export class VirtioGpuDevice {
       limits: this.limits,
       decode: (codec, request) => this.decode(codec, request),
       showable: (r) => this.showable(r),
-      copyRows: (...args) => this.copyRows(...args),
       capsetRead: (id, version, data) => this.recorder?.capset(id, version, data),
     };
     this.virgl = new VirglCommands(scope, options.renderer3d ?? new RecordingRenderer(), this.offers(Feature.CONTEXT_INIT));
@@ -520,18 +519,8 @@ export class VirtioGpuDevice {
     }
     if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
-    this.copyRows(backing, offset, resource.stride, resource, r.x, r.y, r.width, r.height);
-  }
-
-  /** Copies a rect of guest rows (`stride` apart from `offset`) into a resource's host pixels: one copy when whole rows match. */
-  private copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void {
-    const { pixels } = resource;
-    if (x === 0 && width === resource.width && stride === resource.stride) {
-      backing.copyOut(this.memory, offset, pixels, y * stride, stride * height);
-      return;
-    }
-    const rowBytes = width * 4;
-    for (let row = 0; row < height; row++) backing.copyOut(this.memory, offset + stride * row, pixels, (y + row) * resource.stride + x * 4, rowBytes);
+    const { stride } = resource;
+    backing.copyRowsOut(this.memory, offset, stride, resource.pixels, r.y * stride + r.x * 4, stride, r.width * 4, r.height);
   }
 
   private attachBacking(request: Uint8Array): void {
@@ -627,12 +616,9 @@ export class VirtioGpuDevice {
   private copyBlobRows(scanout: Scanout, blob: BlobResource, damage: Rect): void {
     const { staging, blob: layout, rect } = scanout;
     if (!staging || !layout || !blob.backing) return;
-    const rowBytes = damage.width * 4;
-    for (let row = 0; row < damage.height; row++) {
-      const y = damage.y - rect.y + row;
-      const x = damage.x - rect.x;
-      blob.backing.copyOut(this.memory, layout.offset + y * layout.stride + x * 4, staging, (y * rect.width + x) * 4, rowBytes);
-    }
+    const x = damage.x - rect.x;
+    const y = damage.y - rect.y;
+    blob.backing.copyRowsOut(this.memory, layout.offset + y * layout.stride + x * 4, layout.stride, staging, (y * rect.width + x) * 4, rect.width * 4, damage.width * 4, damage.height);
   }
 
   private disableScanout(scanout: Scanout): void {

@@ -29,8 +29,6 @@ export interface CommandScope {
   decode<T>(codec: StructCodec<T>, request: Uint8Array): T;
   /** Hands the presenter a resource a scanout can show. */
   showable(resource: Resource2d): void;
-  /** Copies guest rows (`stride` apart from `offset`) into a rect of a resource's host pixels. */
-  copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void;
   /** The guest read a capset (for a trace). */
   capsetRead(id: number, version: number, data: Uint8Array): void;
 }
@@ -168,7 +166,9 @@ export class VirglCommands {
     const access = this.window;
     access.backing = backing;
     if (toHost) {
-      if (resource.kind === '2d') this.scope.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
+      const { box } = t;
+      // A displayable image keeps host pixels for the scanout too.
+      if (resource.kind === '2d') backing.copyRowsOut(this.scope.memory, t.offset, t.stride, resource.pixels, box.y * resource.stride + box.x * 4, resource.stride, box.w * 4, box.h);
       this.renderer.transferToHost(t, access);
     } else {
       this.renderer.transferFromHost(t, access);
