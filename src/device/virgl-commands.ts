@@ -14,7 +14,7 @@ import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC
 import { ContextTable } from './contexts.ts';
 import type { DeviceLimits } from './limits.ts';
 import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
-import type { Resource, Resource2d, Resource3d, ResourceTable } from './resources.ts';
+import { virglOf, type Resource, type Resource2d, type ResourceTable } from './resources.ts';
 import type { ResponseWriter } from './response-writer.ts';
 import { VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
 
@@ -55,20 +55,20 @@ export class VirglCommands {
 
   /** Resource `resource` is going: out of every context, and out of the renderer. */
   forget(resource: Resource): void {
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    const rendered = virglOf(resource) !== null;
     for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer.detachResource(context.id, resource.id);
     if (rendered) this.renderer.destroyResource(resource.id);
   }
 
   /** Device reset: every context and every renderer resource goes. */
   reset(resources: Iterable<Resource>): void {
-    for (const resource of resources) if (resource.kind !== 'blob' && resource.virgl) this.renderer.destroyResource(resource.id);
+    for (const resource of resources) if (virglOf(resource)) this.renderer.destroyResource(resource.id);
     for (const id of this.contexts.ids()) this.renderer.destroyContext(id);
     this.contexts.clear();
   }
 
   /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
-  transferRect(resource: Resource2d | Resource3d, r: W.Rect, offset: number): void {
+  transferRect(resource: Resource, r: W.Rect, offset: number): void {
     this.runTransfer3d(resource, this.setTransfer(0, resource.id, 0, r.x, r.y, 0, r.width, r.height, 1, offset, 0, 0), true);
   }
 
@@ -112,7 +112,7 @@ export class VirglCommands {
     const context = this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(this.scope.decode(W.ResourceOnly, request).resourceId);
     // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    const rendered = virglOf(resource) !== null;
     if (attach) {
       check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
       context.resources.add(resource.id);
@@ -152,17 +152,18 @@ export class VirglCommands {
     const cmd = this.scope.decode(W.TransferHost3d, request);
     if (this.scope.hdr.ctxId !== 0) this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(cmd.resourceId);
-    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
     const { box } = cmd;
     const t = this.setTransfer(this.scope.hdr.ctxId, resource.id, cmd.level, box.x, box.y, box.z, box.w, box.h, box.d, cmd.offset, cmd.stride, cmd.layerStride);
     this.runTransfer3d(resource, t, toHost);
   }
 
   /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
-  private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
+  private runTransfer3d(resource: Resource, t: Transfer3d, toHost: boolean): void {
+    const params = virglOf(resource);
+    check(params !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
     const backing = resource.backing;
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
-    checkTransfer3d(resource.virgl as Resource3dParams, t, backing.totalBytes);
+    checkTransfer3d(params, t, backing.totalBytes);
     const access = this.window;
     access.backing = backing;
     if (toHost) {
