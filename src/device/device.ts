@@ -302,16 +302,18 @@ export class VirtioGpuDevice {
 
   saveState(): DeviceState {
     if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
-    if (this.virgl.contexts.count > 0 || [...this.resources.all()].some((r) => r.kind === '3d')) {
+    const all = [...this.resources.all()];
+    const saved = all.filter((r): r is Resource2d | BlobResource => r.kind !== '3d');
+    if (this.virgl.contexts.count > 0 || saved.length < all.length) {
       throw new Error('virtio-gpu-web: cannot save state while the guest has 3D contexts or 3D-only resources (their storage is the renderer\'s)');
     }
     const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
     return {
       eventsRead: this.eventsRead,
-      resources: [...this.resources.all()].map((r): SavedResource =>
+      resources: saved.map((r): SavedResource =>
         r.kind === '2d'
           ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl }
-          : { kind: 'blob', ...common(r), size: (r as BlobResource).size, blobFlags: (r as BlobResource).blobFlags },
+          : { kind: 'blob', ...common(r), size: r.size, blobFlags: r.blobFlags },
       ),
       scanouts: this.scanouts.map((s) => ({
         config: { width: s.width, height: s.height, connected: s.connected },
