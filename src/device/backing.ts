@@ -32,29 +32,39 @@ export class Backing {
    * `dst[dstOffset..]`. Returns the bytes copied: fewer when the backing ends first.
    */
   copyOut(memory: GuestMemory, offset: number, dst: Uint8Array, dstOffset: number, length: number): number {
+    return this.copy(memory, offset, dst, dstOffset, length, false);
+  }
+
+  /** Copies `src` into the backing from byte `offset`; returns the bytes copied (fewer when the backing ends first). */
+  copyIn(memory: GuestMemory, offset: number, src: Uint8Array): number {
+    return this.copy(memory, offset, src, 0, src.length, true);
+  }
+
+  /**
+   * Copies `rows` rows of `rowBytes`, `stride` apart from byte `offset` of the
+   * backing, into `dst` rows `dstStride` apart from `dstOffset`: one copy when
+   * the rows are contiguous on both sides.
+   */
+  copyRowsOut(memory: GuestMemory, offset: number, stride: number, dst: Uint8Array, dstOffset: number, dstStride: number, rowBytes: number, rows: number): void {
+    if (rowBytes === stride && stride === dstStride) {
+      this.copyOut(memory, offset, dst, dstOffset, stride * rows);
+      return;
+    }
+    for (let row = 0; row < rows; row++) this.copyOut(memory, offset + stride * row, dst, dstOffset + dstStride * row, rowBytes);
+  }
+
+  /** Walks the entries from byte `offset`, moving `length` bytes between them and `host[hostOffset..]`. */
+  private copy(memory: GuestMemory, offset: number, host: Uint8Array, hostOffset: number, length: number, toGuest: boolean): number {
     if (offset >= this.totalBytes || length <= 0) return 0;
     let i = this.entryAt(offset);
     let inner = offset - (this.starts[i] as number);
     let done = 0;
     while (done < length && i < this.addrs.length) {
       const n = Math.min(length - done, (this.lengths[i] as number) - inner);
-      dst.set(memory.read((this.addrs[i] as number) + inner, n), dstOffset + done);
-      done += n;
-      i++;
-      inner = 0;
-    }
-    return done;
-  }
-
-  /** Copies `src` into the backing from byte `offset`; returns the bytes copied (fewer when the backing ends first). */
-  copyIn(memory: GuestMemory, offset: number, src: Uint8Array): number {
-    if (offset >= this.totalBytes || src.length === 0) return 0;
-    let i = this.entryAt(offset);
-    let inner = offset - (this.starts[i] as number);
-    let done = 0;
-    while (done < src.length && i < this.addrs.length) {
-      const n = Math.min(src.length - done, (this.lengths[i] as number) - inner);
-      memory.write((this.addrs[i] as number) + inner, src.subarray(done, done + n));
+      const addr = (this.addrs[i] as number) + inner;
+      const at = hostOffset + done;
+      if (toGuest) memory.write(addr, host.subarray(at, at + n));
+      else host.set(memory.read(addr, n), at);
       done += n;
       i++;
       inner = 0;

@@ -133,7 +133,6 @@ export class VirtioGpuDevice {
       limits: this.limits,
       decode: (codec, request) => this.decode(codec, request),
       showable: (r) => this.showable(r),
-      copyRows: (...args) => this.copyRows(...args),
       capsetRead: (id, version, data) => this.recorder?.capset(id, version, data),
     };
     this.virgl = new VirglCommands(scope, options.renderer3d ?? new RecordingRenderer(), this.offers(Feature.CONTEXT_INIT));
@@ -203,7 +202,7 @@ export class VirtioGpuDevice {
    */
   executeControl(request: Uint8Array): ControlResult {
     const result = this.runControl(request);
-    if (this.recorder) this.recorder.command(TraceQueue.CONTROL, result instanceof Uint8Array ? this.response.typeOf(result) : ResponseType.OK_NODATA, request);
+    if (this.recorder) this.recorder.command(TraceQueue.CONTROL, result instanceof Uint8Array ? W.responseTypeOf(result) : ResponseType.OK_NODATA, request);
     return result;
   }
 
@@ -306,16 +305,18 @@ export class VirtioGpuDevice {
 
   saveState(): DeviceState {
     if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
-    if (this.virgl.contexts.count > 0 || [...this.resources.all()].some((r) => r.kind === '3d')) {
+    const all = [...this.resources.all()];
+    const saved = all.filter((r): r is Resource2d | BlobResource => r.kind !== '3d');
+    if (this.virgl.contexts.count > 0 || saved.length < all.length) {
       throw new Error('virtio-gpu-web: cannot save state while the guest has 3D contexts or 3D-only resources (their storage is the renderer\'s)');
     }
     const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
     return {
       eventsRead: this.eventsRead,
-      resources: [...this.resources.all()].map((r): SavedResource =>
+      resources: saved.map((r): SavedResource =>
         r.kind === '2d'
           ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl }
-          : { kind: 'blob', ...common(r), size: (r as BlobResource).size, blobFlags: (r as BlobResource).blobFlags },
+          : { kind: 'blob', ...common(r), size: r.size, blobFlags: r.blobFlags },
       ),
       scanouts: this.scanouts.map((s) => ({
         config: { width: s.width, height: s.height, connected: s.connected },
@@ -522,18 +523,8 @@ export class VirtioGpuDevice {
     }
     if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
-    this.copyRows(backing, offset, resource.stride, resource, r.x, r.y, r.width, r.height);
-  }
-
-  /** Copies a rect of guest rows (`stride` apart from `offset`) into a resource's host pixels: one copy when whole rows match. */
-  private copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void {
-    const { pixels } = resource;
-    if (x === 0 && width === resource.width && stride === resource.stride) {
-      backing.copyOut(this.memory, offset, pixels, y * stride, stride * height);
-      return;
-    }
-    const rowBytes = width * 4;
-    for (let row = 0; row < height; row++) backing.copyOut(this.memory, offset + stride * row, pixels, (y + row) * resource.stride + x * 4, rowBytes);
+    const { stride } = resource;
+    backing.copyRowsOut(this.memory, offset, stride, resource.pixels, r.y * stride + r.x * 4, stride, r.width * 4, r.height);
   }
 
   private attachBacking(request: Uint8Array): void {
@@ -629,12 +620,9 @@ export class VirtioGpuDevice {
   private copyBlobRows(scanout: Scanout, blob: BlobResource, damage: Rect): void {
     const { staging, blob: layout, rect } = scanout;
     if (!staging || !layout || !blob.backing) return;
-    const rowBytes = damage.width * 4;
-    for (let row = 0; row < damage.height; row++) {
-      const y = damage.y - rect.y + row;
-      const x = damage.x - rect.x;
-      blob.backing.copyOut(this.memory, layout.offset + y * layout.stride + x * 4, staging, (y * rect.width + x) * 4, rowBytes);
-    }
+    const x = damage.x - rect.x;
+    const y = damage.y - rect.y;
+    blob.backing.copyRowsOut(this.memory, layout.offset + y * layout.stride + x * 4, layout.stride, staging, (y * rect.width + x) * 4, rect.width * 4, damage.width * 4, damage.height);
   }
 
   private disableScanout(scanout: Scanout): void {

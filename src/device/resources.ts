@@ -42,6 +42,11 @@ export interface BlobResource extends ResourceBase {
 
 export type Resource = Resource2d | BlobResource | Resource3d;
 
+/** What the 3D renderer knows the resource as, or null when it holds no such resource (blobs, 2D resources made without virgl). */
+export function virglOf(resource: Resource): Resource3dParams | null {
+  return resource.kind === 'blob' ? null : resource.virgl;
+}
+
 /** The device's resources and host pixel memory, bounded by the configured limits. */
 export class ResourceTable {
   private readonly byId = new Map<number, Resource>();

@@ -1,5 +1,5 @@
 /** Builds response bytes in one reusable buffer: a header echoing the request's fence, and a body. */
-import { u32, type StructCodec } from '../protocol/codec.ts';
+import type { StructCodec } from '../protocol/codec.ts';
 import { HeaderFlag } from '../protocol/constants.ts';
 import * as W from '../protocol/structs.ts';
 
@@ -37,8 +37,7 @@ export class ResponseWriter {
 
   /** Answers with a header of `type` followed by `data` (a capset). */
   respondBytes(request: W.CtrlHeader, data: Uint8Array, type: number): void {
-    fillHeader(this.header, request, type);
-    W.CtrlHeader.write(this.buffer, 0, this.header);
+    this.writeHeader(request, type);
     this.buffer.set(data, W.CtrlHeader.size);
     this.length = W.CtrlHeader.size + data.length;
   }
@@ -46,20 +45,19 @@ export class ResponseWriter {
   /** The response bytes: a view of the buffer, valid until the next command. */
   finish(request: W.CtrlHeader, headerOnlyType: number): Uint8Array {
     if (this.length > 0) return this.buffer.subarray(0, this.length);
-    fillHeader(this.header, request, headerOnlyType);
-    W.CtrlHeader.write(this.buffer, 0, this.header);
+    this.writeHeader(request, headerOnlyType);
     return this.buffer.subarray(0, W.CtrlHeader.size);
-  }
-
-  /** The response type of answer bytes this writer made. */
-  typeOf(answer: Uint8Array): number {
-    return u32.read(answer, 0, 0);
   }
 
   /** A header-only answer (an error), whatever was written before. */
   headerOnly(request: W.CtrlHeader, type: number): Uint8Array {
     this.length = 0;
     return this.finish(request, type);
+  }
+
+  private writeHeader(request: W.CtrlHeader, type: number): void {
+    fillHeader(this.header, request, type);
+    W.CtrlHeader.write(this.buffer, 0, this.header);
   }
 }
 

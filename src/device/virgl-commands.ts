@@ -14,7 +14,7 @@ import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC
 import { ContextTable } from './contexts.ts';
 import type { DeviceLimits } from './limits.ts';
 import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
-import type { Resource, Resource2d, Resource3d, ResourceTable } from './resources.ts';
+import { virglOf, type Resource, type Resource2d, type ResourceTable } from './resources.ts';
 import type { ResponseWriter } from './response-writer.ts';
 import { VIRGL_CAPSETS, virglCapset } from './virgl-caps.ts';
 
@@ -29,8 +29,6 @@ export interface CommandScope {
   decode<T>(codec: StructCodec<T>, request: Uint8Array): T;
   /** Hands the presenter a resource a scanout can show. */
   showable(resource: Resource2d): void;
-  /** Copies guest rows (`stride` apart from `offset`) into a rect of a resource's host pixels. */
-  copyRows(backing: Backing, offset: number, stride: number, resource: Resource2d, x: number, y: number, width: number, height: number): void;
   /** The guest read a capset (for a trace). */
   capsetRead(id: number, version: number, data: Uint8Array): void;
 }
@@ -57,20 +55,20 @@ export class VirglCommands {
 
   /** Resource `resource` is going: out of every context, and out of the renderer. */
   forget(resource: Resource): void {
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    const rendered = virglOf(resource) !== null;
     for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer.detachResource(context.id, resource.id);
     if (rendered) this.renderer.destroyResource(resource.id);
   }
 
   /** Device reset: every context and every renderer resource goes. */
   reset(resources: Iterable<Resource>): void {
-    for (const resource of resources) if (resource.kind !== 'blob' && resource.virgl) this.renderer.destroyResource(resource.id);
+    for (const resource of resources) if (virglOf(resource)) this.renderer.destroyResource(resource.id);
     for (const id of this.contexts.ids()) this.renderer.destroyContext(id);
     this.contexts.clear();
   }
 
   /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
-  transferRect(resource: Resource2d | Resource3d, r: W.Rect, offset: number): void {
+  transferRect(resource: Resource, r: W.Rect, offset: number): void {
     this.runTransfer3d(resource, this.setTransfer(0, resource.id, 0, r.x, r.y, 0, r.width, r.height, 1, offset, 0, 0), true);
   }
 
@@ -114,7 +112,7 @@ export class VirglCommands {
     const context = this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(this.scope.decode(W.ResourceOnly, request).resourceId);
     // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
-    const rendered = resource.kind !== 'blob' && resource.virgl !== null;
+    const rendered = virglOf(resource) !== null;
     if (attach) {
       check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
       context.resources.add(resource.id);
@@ -154,21 +152,24 @@ export class VirglCommands {
     const cmd = this.scope.decode(W.TransferHost3d, request);
     if (this.scope.hdr.ctxId !== 0) this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(cmd.resourceId);
-    check(resource.kind !== 'blob' && resource.virgl !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
     const { box } = cmd;
     const t = this.setTransfer(this.scope.hdr.ctxId, resource.id, cmd.level, box.x, box.y, box.z, box.w, box.h, box.d, cmd.offset, cmd.stride, cmd.layerStride);
     this.runTransfer3d(resource, t, toHost);
   }
 
   /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
-  private runTransfer3d(resource: Resource2d | Resource3d, t: Transfer3d, toHost: boolean): void {
+  private runTransfer3d(resource: Resource, t: Transfer3d, toHost: boolean): void {
+    const params = virglOf(resource);
+    check(params !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
     const backing = resource.backing;
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
-    checkTransfer3d(resource.virgl as Resource3dParams, t, backing.totalBytes);
+    checkTransfer3d(params, t, backing.totalBytes);
     const access = this.window;
     access.backing = backing;
     if (toHost) {
-      if (resource.kind === '2d') this.scope.copyRows(backing, t.offset, t.stride, resource, t.box.x, t.box.y, t.box.w, t.box.h);
+      const { box } = t;
+      // A displayable image keeps host pixels for the scanout too.
+      if (resource.kind === '2d') backing.copyRowsOut(this.scope.memory, t.offset, t.stride, resource.pixels, box.y * resource.stride + box.x * 4, resource.stride, box.w * 4, box.h);
       this.renderer.transferToHost(t, access);
     } else {
       this.renderer.transferFromHost(t, access);

@@ -19,7 +19,12 @@ export type CtrlHeader = ValueOf<typeof CtrlHeader>;
  */
 export function driverAwaits(response: Uint8Array): boolean {
   if (response.length < CtrlHeader.size) return true;
-  return u32.read(response, CtrlHeader.offsets.type as number, 0) !== ResponseType.OK_NODATA || (u32.read(response, CtrlHeader.offsets.flags as number, 0) & HeaderFlag.FENCE) !== 0;
+  return responseTypeOf(response) !== ResponseType.OK_NODATA || (u32.read(response, CtrlHeader.offsets.flags as number, 0) & HeaderFlag.FENCE) !== 0;
+}
+
+/** The type in a response's header. */
+export function responseTypeOf(response: Uint8Array): number {
+  return u32.read(response, CtrlHeader.offsets.type as number, 0);
 }
 
 export const Rect = struct([

@@ -47,19 +47,11 @@ export class TraceWriter {
   }
 
   capset(id: number, version: number, data: Uint8Array): void {
-    const { bytes, view } = this.record(TraceRecord.CAPSET, 8 + data.length);
-    view.setUint32(8, id, true);
-    view.setUint32(12, version, true);
-    bytes.set(data, 16);
-    this.sink.write(bytes);
+    this.wordsThenBytes(TraceRecord.CAPSET, id, version, data);
   }
 
   command(queue: number, responseType: number, request: Uint8Array): void {
-    const { bytes, view } = this.record(TraceRecord.COMMAND, 8 + request.length);
-    view.setUint32(8, queue, true);
-    view.setUint32(12, responseType, true);
-    bytes.set(request, 16);
-    this.sink.write(bytes);
+    this.wordsThenBytes(TraceRecord.COMMAND, queue, responseType, request);
   }
 
   memory(resourceId: number, offset: number, data: Uint8Array): void {
@@ -67,6 +59,15 @@ export class TraceWriter {
     view.setUint32(8, resourceId, true);
     view.setBigUint64(16, BigInt(offset), true);
     bytes.set(data, 24);
+    this.sink.write(bytes);
+  }
+
+  /** A record whose payload is two u32 words and then `data`. */
+  private wordsThenBytes(kind: number, first: number, second: number, data: Uint8Array): void {
+    const { bytes, view } = this.record(kind, 8 + data.length);
+    view.setUint32(8, first, true);
+    view.setUint32(12, second, true);
+    bytes.set(data, 16);
     this.sink.write(bytes);
   }
 

@@ -4,7 +4,7 @@ import * as W from '../../src/protocol/structs.ts';
 import type { ValueOf } from '../../src/protocol/codec.ts';
 import { RecordingRenderer } from '../../src/renderers/recording-renderer.ts';
 import { TRACE_HEADER_SIZE, TraceRecord } from '../../src/trace/trace-writer.ts';
-import { encode, hdr, memEntries, pixelAt, responseType, rig, send, type Rig } from './helpers.ts';
+import { encode, flush, hdr, memEntries, pixelAt, responseType, rig, send, transfer, type Rig } from './helpers.ts';
 
 const VIRGL_B8G8R8X8 = 2;
 const VIRGL_R8G8B8A8 = 67;
@@ -149,8 +149,8 @@ describe('RESOURCE_CREATE_3D', () => {
     expect(await attachBacking(r, 1, 0x10000, stride * 32)).toBe(R.OK_NODATA);
     expect(responseType(await send(r, W.SetScanout, { hdr: hdr(C.SET_SCANOUT), r: { x: 0, y: 0, width: 32, height: 32 }, scanoutId: 0, resourceId: 1 }))).toBe(R.OK_NODATA);
     expect(await transferToHost3d(r, 1, { x: 0, y: 4, z: 0, w: 4, h: 1, d: 1 }, stride * 4, { stride })).toBe(R.OK_NODATA);
-    expect(responseType(await send(r, W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D), r: { x: 0, y: 10, width: 32, height: 1 }, offset: stride * 10, resourceId: 1 }))).toBe(R.OK_NODATA);
-    await send(r, W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 32, height: 32 }, resourceId: 1 });
+    expect(responseType(await transfer(r, 1, { x: 0, y: 10, width: 32, height: 1 }, stride * 10))).toBe(R.OK_NODATA);
+    await flush(r, 1, { x: 0, y: 0, width: 32, height: 32 });
     const shot = await r.device.captureScanout(0);
     expect(pixelAt(shot, 3, 4)).toEqual([0x80, 0x80, 0x80, 255]);
     expect(pixelAt(shot, 5, 10)).toEqual([0x40, 0x40, 0x40, 255]);
@@ -213,7 +213,7 @@ describe('trace recording', () => {
     stop();
     await ctxCreate(r, 2);
 
-    const trace = concat(chunks);
+    const trace = Buffer.concat(chunks);
     expect(new TextDecoder().decode(trace.subarray(0, 8))).toBe('VGWTRACE');
     const records = parse(trace.subarray(TRACE_HEADER_SIZE));
     expect(records.map((rec) => rec.kind)).toEqual([TraceRecord.DEVICE, TraceRecord.CAPSET, TraceRecord.COMMAND, TraceRecord.COMMAND, TraceRecord.COMMAND, TraceRecord.COMMAND, TraceRecord.MEMORY, TraceRecord.COMMAND, TraceRecord.COMMAND, TraceRecord.COMMAND]);
@@ -238,16 +238,6 @@ describe('trace recording', () => {
     expect(Array.from(bytes.subarray(14, 18))).toEqual([0x11, 0x11, 0, 0]);
   });
 });
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 function parse(bytes: Uint8Array): { kind: number; payload: Uint8Array; view: DataView }[] {
   const out: { kind: number; payload: Uint8Array; view: DataView }[] = [];
