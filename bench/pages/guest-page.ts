@@ -9,6 +9,7 @@
 import { V86 } from 'v86';
 import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
 import { guestV86Options } from '../../src/demo/guest-image.ts';
+import { SerialShell } from '../../src/vm/serial-shell.ts';
 import { attachVirtioGpu, type V86Like } from '../../src/vm/v86.ts';
 
 export type Display = 'vga' | 'virtio';
@@ -75,24 +76,10 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
       emulator.run();
     });
   }
-  let serial = '';
-  emulator.add_listener('serial0-output-byte', (b: number) => (serial += String.fromCharCode(b)));
-  const until = (done: () => boolean, what: string, ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      const limit = performance.now() + ms;
-      const check = () => (done() ? resolve() : performance.now() > limit ? reject(new Error(`timed out waiting for ${what}: ${serial.slice(-300)}`)) : setTimeout(check, 20));
-      check();
-    });
-  await until(() => serial.includes('vgw-init: ready') && /guest# (\x1b\[6n)?$/.test(serial), 'the guest shell', 180_000);
+  const shell = new SerialShell(emulator);
+  await shell.waitFor((text) => text.includes('vgw-init: ready') && /guest# (\x1b\[6n)?$/.test(text), 180_000, 'the guest shell');
   const bootToShellMs = performance.now() - start;
-  let runs = 0;
-  const run = async (command: string) => {
-    const marker = `__bench_${++runs}__`;
-    const from = serial.length;
-    emulator.serial0_send(`${command}; echo ${marker.slice(0, 8)}""${marker.slice(8)}\n`);
-    await until(() => serial.slice(from).split(marker).length > 1, command, 120_000);
-    return serial.slice(from, serial.indexOf(marker, from));
-  };
+  const run = async (command: string) => (await shell.run(command, 120)).output;
   await run('echo 0 > /sys/class/graphics/fbcon/cursor_blink');
 
   // Measured in steady state: the first seconds of a workload go to v86 compiling its code (and V8 optimising that).

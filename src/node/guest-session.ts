@@ -13,6 +13,7 @@ import type { DeviceFeatures, VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import { createMemoryPresenter } from '../presenters/memory-surface.ts';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
+import { SerialShell } from '../vm/serial-shell.ts';
 import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like, type V86VirtioGpuState } from '../vm/v86.ts';
 
 const READY = 'vgw-init: ready';
@@ -69,14 +70,8 @@ export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], fe
   return join(dir, `snapshot-${id}.bin`);
 }
 
-export class GuestTimeout extends Error {
-  override name = 'GuestTimeout';
-}
-
 export class GuestSession {
-  private serial = '';
-  private waiters: (() => void)[] = [];
-  private commands = 0;
+  private readonly shell: SerialShell;
   /** What the device reported about rejected commands. */
   readonly deviceLog: string[] = [];
   private attached: VirtioGpuDevice | null = null;
@@ -104,7 +99,7 @@ export class GuestSession {
       disable_mouse: true,
       disable_speaker: true,
     });
-    this.emulator.add_listener('serial0-output-byte', (byte: number) => this.receive(byte));
+    this.shell = new SerialShell(this.emulator);
   }
 
   /** How this session started: a cold boot, or a snapshot restored. */
@@ -151,7 +146,7 @@ export class GuestSession {
       if (saved) {
         await session.run('true', 5);
       } else {
-        await session.waitFor((text) => text.includes(READY) && text.endsWith(PROMPT), (options.bootTimeout ?? 60) * 1000, 'the guest shell');
+        await session.shell.waitFor((text) => text.includes(READY) && text.endsWith(PROMPT), (options.bootTimeout ?? 60) * 1000, 'the guest shell');
         // Commands are typed by a program: no echo, no prompt in their output.
         await session.run("stty -echo; PS1=''", 10);
       }
@@ -178,22 +173,12 @@ export class GuestSession {
 
   /** Everything the guest printed on its serial port so far. */
   get transcript(): string {
-    return this.serial;
+    return this.shell.transcript;
   }
 
   /** Types `command` at the serial shell; resolves with its output and exit status. */
-  async run(command: string, timeoutSeconds = 30): Promise<{ output: string; status: number }> {
-    const marker = `__vgw_done_${++this.commands}_`;
-    const start = this.serial.length;
-    // One line: a second one would wait in the tty for the command to read (kmscube quits on input).
-    const separator = /&\s*$/.test(command) ? ' ' : '; ';
-    this.emulator.serial0_send(`${command}${separator}echo "${marker}$?"\n`);
-    const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`);
-    await this.waitFor((text) => pattern.test(text.slice(start)), timeoutSeconds * 1000, `'${command}'`);
-    const tail = this.serial.slice(start);
-    const match = pattern.exec(tail) as RegExpExecArray;
-    const output = tail.slice(0, match.index).replace(/\r\n/g, '\n');
-    return { output, status: Number(match[1]) };
+  run(command: string, timeoutSeconds = 30): Promise<{ output: string; status: number }> {
+    return this.shell.run(command, timeoutSeconds);
   }
 
   /** Kernel log lines at warning level or worse from virtio-gpu or its DRM driver. */
@@ -205,25 +190,5 @@ export class GuestSession {
   async stop(): Promise<void> {
     await this.emulator.stop();
     this.emulator.destroy();
-  }
-
-  private receive(byte: number): void {
-    this.serial += String.fromCharCode(byte);
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-
-  private waitFor(done: (text: string) => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new GuestTimeout(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last output: ${JSON.stringify(this.serial.slice(-300))}`)), timeoutMs);
-      const check = () => {
-        if (done(this.serial)) {
-          clearTimeout(timer);
-          resolve();
-        } else {
-          this.waiters.push(check);
-        }
-      };
-      check();
-    });
   }
 }
