@@ -50,8 +50,12 @@ export interface EmbeddedVirtioGpu {
   /** The drawing backend chosen, and why better ones were passed over. */
   readonly backend: WorkerPresenter['backend'];
   readonly notes: readonly string[];
-  /** The guest's first serial port: what it wrote so far, and a way to type into it. */
-  readonly serial: { readonly text: string; send(text: string): void };
+  /**
+   * The guest's first serial port: what it wrote (the newest `serialLimit`
+   * characters), how many characters it wrote since the start, what it wrote
+   * from such a position on, and a way to type into it.
+   */
+  readonly serial: { readonly text: string; readonly received: number; since(position: number): string; send(text: string): void };
   /** Totals since the start and rates over the last second. */
   stats(): GpuStats;
   /** Scanout `index` (default 0) exactly as shown, cursor included, as an image file (PNG unless `type` says otherwise). */
@@ -143,6 +147,10 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
       get text() {
         return serial.text;
       },
+      get received() {
+        return serial.received;
+      },
+      since: (position) => serial.since(position),
       send: (text) => emulator.serial0_send(text),
     },
     stats: () => meter.stats(),

@@ -201,28 +201,28 @@ export class Guest {
     return new GuestScreen(this.page, this.info, index);
   }
 
-  /** Everything the guest wrote to its first serial port so far. */
+  /** Everything the guest wrote to its first serial port so far (as far as the page keeps it). */
   serial(): Promise<string> {
     return this.serialFrom(0);
   }
 
-  /** The serial output from character `start` on (negative: that many from the end), sliced in the page. */
+  /** The serial output from character `start` (counted since boot) on, taken in the page. */
   private serialFrom(start: number): Promise<string> {
-    return this.page.evaluate((s) => globalThis.__virtioGpuWeb![0]!.serial.text.slice(s), start);
+    return this.page.evaluate((s) => globalThis.__virtioGpuWeb![0]!.serial.since(s), start);
   }
 
-  /** Waits until the serial output (after `from` characters, default all) matches. */
+  /** Waits until the serial output (after `from` characters since boot, default all) matches. */
   async waitForSerial(pattern: string | RegExp, options: { timeout?: number; from?: number } = {}): Promise<string> {
     const { source, flags } = patternParts(pattern);
     const handle = await this.page.waitForFunction(
       ([s, f, from]) => {
-        const text = globalThis.__virtioGpuWeb![0]!.serial.text.slice(from);
+        const text = globalThis.__virtioGpuWeb![0]!.serial.since(from);
         return new RegExp(s, f).exec(text)?.[0] ?? false;
       },
       [source, flags, options.from ?? 0] as const,
       { timeout: options.timeout ?? 30_000, polling: 100 },
     ).catch(async (error: Error) => {
-      const tail = await this.serialFrom(-800);
+      const tail = await this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.text.slice(-800));
       throw new Error(`the guest's serial output did not match ${String(pattern)} in time (${error.message.split('\n')[0]}); its last lines:\n${tail}`);
     });
     return (await handle.jsonValue()) as string;
@@ -236,7 +236,7 @@ export class Guest {
   /** Runs a shell command on the guest's serial console and returns what it printed. */
   async run(command: string, options: { timeout?: number } = {}): Promise<string> {
     const n = ++this.marker;
-    const from = await this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.text.length);
+    const from = await this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.received);
     // The echoed command shows "$((n+0))"; only the shell's output shows the number itself. A line of its own: `command` may end in `&`.
     await this.sendSerial(`${command}\necho "__vgw_done_$((${n}+0))__"\n`);
     const done = `__vgw_done_${n}__`;

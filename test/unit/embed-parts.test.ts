@@ -13,6 +13,15 @@ describe('SerialLog', () => {
     expect(log.text.endsWith('\nA')).toBe(true);
     expect(log.text.length).toBeLessThanOrEqual(10_001);
   });
+
+  it('counts every character received, and slices from such a count past what it dropped', () => {
+    const log = new SerialLog(100);
+    const text = Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join('');
+    for (const ch of text) log.push(ch.charCodeAt(0));
+    expect(log.received).toBe(text.length);
+    expect(log.since(text.length - 8)).toBe(text.slice(-8));
+    expect(log.since(0)).toBe(log.text);
+  });
 });
 
 describe('StatsMeter', () => {
