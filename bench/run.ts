@@ -8,12 +8,13 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import { createServer } from 'vite';
-import { chromiumArgs, chromiumPath } from '../e2e/chromium.ts';
+import { chromiumArgs, chromiumPath, chromiumPlainArgs } from '../e2e/chromium.ts';
 import { root } from '../scripts/setup.mjs';
 import { benchDeviceCore } from './device-core.ts';
 import { result, type BenchResult } from './results.ts';
 
-type Part = (ctx: { quick: boolean; browser: Browser; base: string; progress: (m: string) => void }) => Promise<BenchResult[]>;
+/** `browser` has SwiftShader as its GPU (WebGL2 and WebGPU need it here); `plainBrowser` is Chromium as it runs on this machine by itself. */
+type Part = (ctx: { quick: boolean; browser: Browser; plainBrowser: Browser; base: string; progress: (m: string) => void }) => Promise<BenchResult[]>;
 
 /** Each backend and size on a fresh page: GPU contexts left behind would slow the next runs. */
 const presenters: Part = async ({ quick, browser, base, progress }) => {
@@ -33,16 +34,18 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
 
 /**
  * The same guest and workloads on v86's own VGA display and on virtio-gpu-web, one fresh page each.
- * VGA and the backend 'auto' picks run alternately, and their medians are compared: the load of
- * a shared machine drifts over minutes, and alternating spreads the drift over both sides.
- * The other backends run once each, against the VGA median.
+ * The headline runs in Chromium as it is on this machine (no GPU: software compositing), where
+ * 'auto' picks canvas 2D: VGA and 'auto' run alternately, and their medians are compared, because
+ * the load of a shared machine drifts over minutes and alternating spreads the drift over both.
+ * WebGL2 and WebGPU need SwiftShader standing in for a GPU; they run once each in that browser,
+ * as does canvas 2D, against one VGA run there.
  */
-const guestSideBySide: Part = async ({ quick, browser, base, progress }) => {
+const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progress }) => {
   const seconds = quick ? 2 : 5;
   const rounds = quick ? 1 : 3;
-  const run = async (display: 'vga' | 'virtio', backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d', round: string) => {
+  const run = async (on: Browser, display: 'vga' | 'virtio', backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d', round: string) => {
     progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${round}`);
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const page = await on.newPage({ viewport: { width: 1100, height: 800 } });
     await page.goto(`${base}/bench/pages/guest.html`);
     await page.waitForFunction(() => 'benchGuest' in window);
     const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
@@ -52,22 +55,26 @@ const guestSideBySide: Part = async ({ quick, browser, base, progress }) => {
   const vgaRuns: GuestRun[] = [];
   const autoRuns: GuestRun[] = [];
   for (let round = 1; round <= rounds; round++) {
-    const of = rounds > 1 ? `, round ${round} of ${rounds}` : '';
-    vgaRuns.push(await run('vga', 'auto', of));
-    autoRuns.push(await run('virtio', 'auto', of));
+    const of = `, plain Chromium${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`;
+    vgaRuns.push(await run(plainBrowser, 'vga', 'auto', of));
+    autoRuns.push(await run(plainBrowser, 'virtio', 'auto', of));
   }
-  const vga = medianRun(vgaRuns);
-  const picked = autoRuns[0]?.backend;
-  const measured: [string, GuestRun][] = [[`${picked} (what 'auto' picks here)`, medianRun(autoRuns)]];
-  for (const backend of ['webgpu', 'webgl2', 'canvas2d'] as const) if (backend !== picked) measured.push([backend, await run('virtio', backend, '')]);
-  const base0 = `v86's own VGA / Bochs VBE display, same guest and workload${rounds > 1 ? `; medians of ${rounds} runs alternating with 'auto'` : ''}`;
+  const swiftShader = ', SwiftShader as the GPU';
+  const vgaOnSwiftShader = await run(browser, 'vga', 'auto', swiftShader);
+  const measured: [string, GuestRun, GuestRun, string][] = [
+    [`${autoRuns[0]?.backend} (what 'auto' picks here), plain Chromium`, medianRun(autoRuns), medianRun(vgaRuns), `${rounds > 1 ? `; medians of ${rounds} runs alternating with 'auto'` : ''}; plain Chromium (no GPU: software compositing)`],
+  ];
+  for (const backend of ['canvas2d', 'webgl2', 'webgpu'] as const) {
+    measured.push([`${backend}, SwiftShader as the GPU`, await run(browser, 'virtio', backend, swiftShader), vgaOnSwiftShader, '; one run each in Chromium with SwiftShader as its GPU (it composites through it too)']);
+  }
   const results: BenchResult[] = [];
-  for (const [backend, ours] of measured) {
+  for (const [backend, ours, vga, how] of measured) {
+    const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${how}`;
     results.push(
-      result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', base0, vga.fb.deliveredPerSecond, 'higher'),
-      result(`real guest, full-screen frames, virtio-gpu-web ${backend}: guest time per frame`, ours.fb.guestMsPerFrame, 'ms', base0, vga.fb.guestMsPerFrame, 'lower'),
-      result(`real guest, console scroll (seq 1 ${seconds >= 3 ? 3000 : 1000} on tty1), virtio-gpu-web ${backend}: guest time`, ours.console.guestSeconds, 's', base0, vga.console.guestSeconds, 'lower'),
-      result(`real guest, console scroll, virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.console.deliveredPerSecond, 'fps', base0, vga.console.deliveredPerSecond, 'higher'),
+      result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', baseline, vga.fb.deliveredPerSecond, 'higher'),
+      result(`real guest, full-screen frames, virtio-gpu-web ${backend}: guest time per frame`, ours.fb.guestMsPerFrame, 'ms', baseline, vga.fb.guestMsPerFrame, 'lower'),
+      result(`real guest, console scroll (seq 1 ${seconds >= 3 ? 3000 : 1000} on tty1), virtio-gpu-web ${backend}: guest time`, ours.console.guestSeconds, 's', baseline, vga.console.guestSeconds, 'lower'),
+      result(`real guest, console scroll, virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.console.deliveredPerSecond, 'fps', baseline, vga.console.deliveredPerSecond, 'higher'),
       result(`page load to first guest frame, cold boot, virtio-gpu-web ${backend}`, ours.firstFrameMs / 1000, 's', "cold boot to v86's first VGA frame", vga.firstFrameMs / 1000, 'lower'),
     );
   }
@@ -144,9 +151,11 @@ export async function main(argv: string[]): Promise<number> {
   const address = server.httpServer?.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+  const plainBrowser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumPlainArgs });
   try {
-    for (const [name, part] of Object.entries(PARTS)) if (only.includes(name)) results.push(...(await part({ quick, browser, base, progress })));
+    for (const [name, part] of Object.entries(PARTS)) if (only.includes(name)) results.push(...(await part({ quick, browser, plainBrowser, base, progress })));
   } finally {
+    await plainBrowser.close();
     await browser.close();
     await server.close();
   }

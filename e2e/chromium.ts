@@ -10,13 +10,23 @@ export function chromiumPath(): string {
   }
 }
 
-export const chromiumArgs = [
+/** Chromium as it runs on this machine by itself: no GPU, so software compositing and a software canvas. */
+export const chromiumPlainArgs = [
   '--no-sandbox',
   '--no-first-run',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
   '--disable-quic',
+];
+
+/**
+ * SwiftShader standing in for a GPU, so that WebGL2 and WebGPU run at all here.
+ * Chromium then also composites and draws canvases through it, as it would on
+ * a GPU, at a software renderer's cost.
+ */
+export const chromiumArgs = [
+  ...chromiumPlainArgs,
   '--enable-unsafe-webgpu',
   '--use-vulkan=swiftshader',
   '--use-angle=swiftshader',

@@ -1,13 +1,15 @@
 /**
  * The GPU worker: owns the scanout canvases and draws them. The VM thread
  * drives it through comlink; resource pixels arrive once, as SharedArrayBuffer
- * views, and flushed rectangles come through a shared mailbox, not messages.
+ * views, and flushed rectangles come through a shared mailbox, not messages:
+ * the worker sleeps on it while it has nothing to draw, and otherwise takes
+ * what was posted at each frame, right before drawing it.
  * When the WebGPU device is lost, the worker makes a new one and draws every
  * scanout again.
  */
 import * as Comlink from 'comlink';
 import { createSurfaces, type Backend, type BackendChoice } from '../src/presenters/backends.ts';
-import { CompositingPresenter, nextAnimationFrame } from '../src/presenters/compositing-presenter.ts';
+import { CompositingPresenter, nextAnimationFrame, type FrameScheduler } from '../src/presenters/compositing-presenter.ts';
 import { DamageTaker } from '../src/presenters/damage-mailbox.ts';
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
 
@@ -47,19 +49,31 @@ function drain(from: DamageTaker): void {
   for (let index = 0; index < from.scanouts; index++) if (from.take(index, taken)) presenter?.flush(index, taken);
 }
 
+/**
+ * Posts made while a frame is coming join it at that frame; only when no
+ * frame is coming does the worker sleep until the next post. (A scanout
+ * that had no frame coming then gets the posts taken at another scanout's
+ * frame one frame later.)
+ */
 async function takeDamage(from: DamageTaker): Promise<void> {
   while (!closing && mailbox === from) {
     const seen = from.posts();
     drain(from);
-    await from.changed(seen);
+    await (presenter?.scheduled() ?? from.changed(seen));
   }
 }
+
+const takingDamageFirst: FrameScheduler = (present) =>
+  nextAnimationFrame(() => {
+    if (mailbox) drain(mailbox);
+    present();
+  });
 
 const api = {
   async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array<SharedArrayBuffer>, damage: Int32Array<SharedArrayBuffer>): Promise<{ backend: Backend; notes: string[] }> {
     canvases = offscreen;
     const { surfaces, notes } = await surfacesFor(choice);
-    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, nextAnimationFrame, (index) => {
+    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, takingDamageFirst, (index) => {
       Atomics.add(presents, index, 1);
       Atomics.notify(presents, index);
     });

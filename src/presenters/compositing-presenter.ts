@@ -128,6 +128,13 @@ export class CompositingPresenter implements Presenter {
     await (output.frame ?? output.presenting);
   }
 
+  /** Resolves once every frame scheduled now is presented; null when none is. */
+  scheduled(): Promise<unknown> | null {
+    let frames: Promise<void>[] | null = null;
+    for (const output of this.outputs.values()) if (output?.frame) (frames ??= []).push(output.frame);
+    return frames && Promise.all(frames);
+  }
+
   async capture(index: number): Promise<Capture> {
     const output = this.output(index);
     if (!output) throw new RangeError(`virtio-gpu-web: scanout ${index} has no surface to capture`);

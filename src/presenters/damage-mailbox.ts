@@ -1,9 +1,11 @@
 /**
  * Flushed damage handed from the VM thread to the GPU worker through shared
  * memory. The VM thread posts without waiting and without a message per
- * flush (messages cost the thread that runs the guest); the worker wakes on
- * the shared counter and takes the union of everything posted since it last
- * looked. Lock-free: a worker that dies at any instant never blocks the poster.
+ * flush (messages cost the thread that runs the guest); the worker takes the
+ * union of everything posted since it last looked. It is woken only when it
+ * said it sleeps: while it has a frame coming it looks anyway, at that frame,
+ * so a stream of flushes costs the VM thread no wake-up each.
+ * Lock-free: a worker that dies at any instant never blocks the poster.
  */
 import { nextAnimationFrame } from './compositing-presenter.ts';
 import type { Rect } from './presenter.ts';
@@ -11,15 +13,21 @@ import { Damage } from './rect.ts';
 
 /** Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle, and the last sequence the worker took. */
 const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, SIZE: 6 } as const;
-/** Slot 0 counts posts: the worker waits on it. */
+/** Slot 0 counts posts: the worker waits on it. Slot 1 is 1 while the worker waits and wants a wake-up. */
 const POSTED = 0;
+const SLEEPING = 1;
+const HEADER = 2;
 
 export function createMailboxMemory(scanouts: number): Int32Array<SharedArrayBuffer> {
-  return new Int32Array(new SharedArrayBuffer(4 * (1 + scanouts * SLOT.SIZE)));
+  return new Int32Array(new SharedArrayBuffer(4 * (HEADER + scanouts * SLOT.SIZE)));
 }
 
 function base(index: number): number {
-  return 1 + index * SLOT.SIZE;
+  return HEADER + index * SLOT.SIZE;
+}
+
+function scanoutsIn(memory: Int32Array<SharedArrayBuffer>): number {
+  return (memory.length - HEADER) / SLOT.SIZE;
 }
 
 /** The VM thread's end. */
@@ -29,7 +37,7 @@ export class DamagePoster {
   private readonly published: number[];
 
   constructor(private readonly memory: Int32Array<SharedArrayBuffer>) {
-    const scanouts = (memory.length - 1) / SLOT.SIZE;
+    const scanouts = scanoutsIn(memory);
     this.pending = Array.from({ length: scanouts }, () => new Damage());
     this.published = new Array<number>(scanouts).fill(0);
   }
@@ -50,8 +58,13 @@ export class DamagePoster {
     Atomics.store(m, at + SLOT.HEIGHT, pending.rect.height);
     Atomics.store(m, at + SLOT.SEQ, seq);
     this.published[index] = seq;
+    // The worker sets SLEEPING before it checks POSTED, and this reads SLEEPING after adding to POSTED:
+    // one of the two sees the other's write, so no post is left unseen by a sleeping worker.
     Atomics.add(m, POSTED, 1);
-    Atomics.notify(m, POSTED);
+    if (Atomics.load(m, SLEEPING) !== 0) {
+      Atomics.store(m, SLEEPING, 0);
+      Atomics.notify(m, POSTED);
+    }
   }
 }
 
@@ -60,7 +73,7 @@ export class DamageTaker {
   readonly scanouts: number;
 
   constructor(private readonly memory: Int32Array<SharedArrayBuffer>) {
-    this.scanouts = (memory.length - 1) / SLOT.SIZE;
+    this.scanouts = scanoutsIn(memory);
   }
 
   /** Posts so far (wait on this with `changed`). */
@@ -68,8 +81,11 @@ export class DamageTaker {
     return Atomics.load(this.memory, POSTED);
   }
 
-  changed(seen: number): Promise<void> {
-    return changed(this.memory, POSTED, seen);
+  /** Sleeps until a post after `seen`: the only wait that asks the poster for a wake-up. */
+  async changed(seen: number): Promise<void> {
+    Atomics.store(this.memory, SLEEPING, 1);
+    await changed(this.memory, POSTED, seen);
+    Atomics.store(this.memory, SLEEPING, 0);
   }
 
   /**

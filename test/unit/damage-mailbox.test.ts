@@ -43,10 +43,11 @@ describe('damage mailbox', () => {
   it('leaves a post that is being written for the next take', () => {
     const { memory, poster, taker } = pair(1);
     poster.post(0, { x: 1, y: 2, width: 3, height: 4 });
-    Atomics.add(memory, 1, 1);
+    const seq = 2; // after the header (posts, sleeping), scanout 0's sequence number
+    Atomics.add(memory, seq, 1);
     const r = out();
     expect(taker.take(0, r)).toBe(false);
-    Atomics.sub(memory, 1, 1);
+    Atomics.sub(memory, seq, 1);
     expect(taker.take(0, r)).toBe(true);
     expect(r).toEqual({ x: 1, y: 2, width: 3, height: 4 });
   });
@@ -66,5 +67,18 @@ describe('damage mailbox', () => {
     await woke;
     expect(taker.posts()).toBe(seen + 1);
     await changed(createMailboxMemory(1), 0, 1);
+  });
+
+  it('wakes nobody while the worker does not sleep: it looks at its next frame anyway', async () => {
+    const { memory, poster, taker } = pair(1);
+    const unannounced = Atomics.waitAsync(memory, 0, 0, 100);
+    poster.post(0, { x: 0, y: 0, width: 1, height: 1 });
+    expect(unannounced.async && (await unannounced.value)).toBe('timed-out');
+    const woke = taker.changed(taker.posts());
+    poster.post(0, { x: 1, y: 1, width: 1, height: 1 });
+    await woke;
+    const r = out();
+    expect(taker.take(0, r)).toBe(true);
+    expect(r).toEqual({ x: 0, y: 0, width: 2, height: 2 });
   });
 });

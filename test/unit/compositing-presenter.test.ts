@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { CompositingPresenter, type FrameScheduler } from '../../src/presenters/compositing-presenter.ts';
+import { MemorySurface } from '../../src/presenters/memory-surface.ts';
+
+describe('compositing presenter frames', () => {
+  it('tells which frames are coming, so the GPU worker knows when it may sleep', async () => {
+    const frames: (() => void)[] = [];
+    const onFrame: FrameScheduler = (present) => void frames.push(present);
+    const presenter = new CompositingPresenter(() => new MemorySurface(), false, onFrame);
+    const pixels = new Uint8Array(4 * 4 * 4).fill(0x80);
+    presenter.createResource(1, { format: 2, pixels, stride: 16, width: 4, height: 4 });
+    expect(presenter.scheduled()).toBeNull();
+    presenter.setScanout(0, { resourceId: 1, rect: { x: 0, y: 0, width: 4, height: 4 } });
+    const coming = presenter.scheduled();
+    expect(coming).not.toBeNull();
+    let presented = false;
+    void coming?.then(() => (presented = true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(presented).toBe(false);
+    expect(frames).toHaveLength(1);
+    frames.shift()?.();
+    await coming;
+    expect(presenter.scheduled()).toBeNull();
+    expect((await presenter.capture(0)).data.slice(0, 4)).toEqual(new Uint8Array([0x80, 0x80, 0x80, 0xff]));
+  });
+});
