@@ -1,36 +1,33 @@
 /** What the WebGL2 and WebGPU surfaces compute alike: where a quad goes and how texels become display colours. */
 import { formatInfo } from '../protocol/formats.ts';
 
-/**
- * Per-draw parameters, laid out as both shaders read them:
- * rect (clip-space left, top, right, bottom), a column-major 4x4 swizzle, a bias.
- * colour = swizzle * texel + bias.
- */
-export const DRAW_PARAMS_FLOATS = 4 + 16 + 4;
+/** Per-draw parameters, as both vertex shaders read them: the quad in clip space (left, top, right, bottom). */
+export const DRAW_PARAMS_FLOATS = 4;
 
-const IDENTITY_SWIZZLE = [0, 1, 2, 3] as const;
-
-/**
- * Fills `out` for a quad covering (x, y, width, height) pixels of a target of
- * targetWidth x targetHeight. `format` 0 means the texels are already RGBA
- * with meaningful alpha (the cursor); a scanout format maps its memory bytes
- * to RGB and shows alpha as opaque.
- */
-export function drawParams(out: Float32Array<ArrayBuffer>, x: number, y: number, width: number, height: number, targetWidth: number, targetHeight: number, format: number): Float32Array<ArrayBuffer> {
+/** Fills `out` for a quad covering (x, y, width, height) pixels of a target of targetWidth x targetHeight. */
+export function drawParams(out: Float32Array<ArrayBuffer>, x: number, y: number, width: number, height: number, targetWidth: number, targetHeight: number): Float32Array<ArrayBuffer> {
   out[0] = (x / targetWidth) * 2 - 1;
   out[1] = 1 - (y / targetHeight) * 2;
   out[2] = ((x + width) / targetWidth) * 2 - 1;
   out[3] = 1 - ((y + height) / targetHeight) * 2;
-  const swizzle = format === 0 ? IDENTITY_SWIZZLE : formatInfo(format)?.swizzle ?? IDENTITY_SWIZZLE;
-  const opaque = format !== 0;
-  out.fill(0, 4, DRAW_PARAMS_FLOATS);
-  for (let channel = 0; channel < 4; channel++) {
-    const from = swizzle[channel] as number;
-    if (channel === 3 && opaque) continue;
-    if (from >= 0) out[4 + from * 4 + channel] = 1;
-  }
-  out[DRAW_PARAMS_FLOATS - 1] = opaque ? 1 : 0;
   return out;
+}
+
+const COMPONENTS = ['t.x', 't.y', 't.z', 't.w'] as const;
+
+/**
+ * The shader expression that turns texel `t` into a display colour, written
+ * into the shader rather than passed as a matrix: a software rasteriser
+ * (SwiftShader) pays for a per-pixel matrix product, a register swizzle is free.
+ * `format` 0 means the texels are already RGBA with meaningful alpha (the
+ * cursor); a scanout format maps its memory bytes to RGB and shows alpha as
+ * opaque. `vec4` is the language's constructor (GLSL vec4, WGSL vec4f).
+ */
+export function colourOf(format: number, vec4: 'vec4' | 'vec4f'): string {
+  if (format === 0) return 't';
+  const swizzle = formatInfo(format)?.swizzle ?? [0, 1, 2, 3];
+  const channels = [0, 1, 2].map((channel) => COMPONENTS[swizzle[channel] as number] ?? '0.0');
+  return `${vec4}(${channels.join(', ')}, 1.0)`;
 }
 
 /** Reverses row order in place (GL reads bottom-up). */

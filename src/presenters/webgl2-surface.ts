@@ -1,6 +1,6 @@
 /** A scanout drawn with WebGL2: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { DRAW_PARAMS_FLOATS, drawParams, fitCanvas, flipRows } from './gpu-draw.ts';
+import { colourOf, DRAW_PARAMS_FLOATS, drawParams, fitCanvas, flipRows } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -13,27 +13,32 @@ void main() {
   gl_Position = vec4(mix(u_rect.x, u_rect.z, corner.x), mix(u_rect.y, u_rect.w, corner.y), 0.0, 1.0);
 }`;
 
-const FRAGMENT = `#version 300 es
+const fragment = (colour: string) => `#version 300 es
 precision highp float;
 uniform sampler2D u_texture;
-uniform mat4 u_swizzle;
-uniform vec4 u_bias;
 in vec2 v_uv;
 out vec4 color;
 void main() {
-  color = u_swizzle * texture(u_texture, v_uv) + u_bias;
+  vec4 t = texture(u_texture, v_uv);
+  color = ${colour};
 }`;
+
+/** A program for one way of turning texels into colours. */
+interface Program {
+  program: WebGLProgram;
+  rect: WebGLUniformLocation | null;
+}
 
 /** An opaque drawing buffer with nothing the scanout does not need. */
 export const WEBGL2_SETTINGS: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
 
 export class WebGL2Surface implements Surface {
   private readonly gl: WebGL2RenderingContext;
-  private readonly program: WebGLProgram;
+  /** By colour expression: formats that read texels alike share one. */
+  private readonly programs = new Map<string, Program>();
   private readonly frame: WebGLTexture;
   private readonly cursor: WebGLTexture;
   private readonly params = new Float32Array(DRAW_PARAMS_FLOATS);
-  private readonly uniforms: { rect: WebGLUniformLocation | null; swizzle: WebGLUniformLocation | null; bias: WebGLUniformLocation | null };
   private width = 0;
   private height = 0;
   private format = 0;
@@ -43,9 +48,6 @@ export class WebGL2Surface implements Surface {
     const gl = context ?? canvas.getContext('webgl2', WEBGL2_SETTINGS);
     if (!gl) throw new Error('virtio-gpu-web: WebGL2 is not available on this canvas');
     this.gl = gl;
-    this.program = linkProgram(gl);
-    const at = (name: string) => gl.getUniformLocation(this.program, name);
-    this.uniforms = { rect: at('u_rect'), swizzle: at('u_swizzle'), bias: at('u_bias') };
     this.frame = makeTexture(gl);
     this.cursor = makeTexture(gl);
     gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
@@ -83,7 +85,6 @@ export class WebGL2Surface implements Surface {
     gl.clearColor(0, 0, 0, 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
     if (this.width === 0 || this.height === 0) return;
-    gl.useProgram(this.program);
     this.draw(this.frame, 0, 0, this.width, this.height, this.format);
     if (cursor) {
       gl.enable(gl.BLEND);
@@ -106,17 +107,28 @@ export class WebGL2Surface implements Surface {
     const gl = this.gl;
     gl.deleteTexture(this.frame);
     gl.deleteTexture(this.cursor);
-    gl.deleteProgram(this.program);
+    for (const { program } of this.programs.values()) gl.deleteProgram(program);
+    this.programs.clear();
   }
 
   private draw(texture: WebGLTexture, x: number, y: number, width: number, height: number, format: number): void {
     const gl = this.gl;
-    const p = drawParams(this.params, x, y, width, height, this.width, this.height, format);
-    gl.uniform4fv(this.uniforms.rect, p.subarray(0, 4));
-    gl.uniformMatrix4fv(this.uniforms.swizzle, false, p.subarray(4, 20));
-    gl.uniform4fv(this.uniforms.bias, p.subarray(20, 24));
+    const { program, rect } = this.programFor(format);
+    gl.useProgram(program);
+    gl.uniform4fv(rect, drawParams(this.params, x, y, width, height, this.width, this.height));
     gl.bindTexture(gl.TEXTURE_2D, texture);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+  }
+
+  private programFor(format: number): Program {
+    const colour = colourOf(format, 'vec4');
+    let made = this.programs.get(colour);
+    if (!made) {
+      const program = linkProgram(this.gl, fragment(colour));
+      made = { program, rect: this.gl.getUniformLocation(program, 'u_rect') };
+      this.programs.set(colour, made);
+    }
+    return made;
   }
 }
 
@@ -128,9 +140,9 @@ function makeTexture(gl: WebGL2RenderingContext): WebGLTexture {
   return texture;
 }
 
-function linkProgram(gl: WebGL2RenderingContext): WebGLProgram {
+function linkProgram(gl: WebGL2RenderingContext, fragmentSource: string): WebGLProgram {
   const program = gl.createProgram();
-  for (const [type, source] of [[gl.VERTEX_SHADER, VERTEX], [gl.FRAGMENT_SHADER, FRAGMENT]] as const) {
+  for (const [type, source] of [[gl.VERTEX_SHADER, VERTEX], [gl.FRAGMENT_SHADER, fragmentSource]] as const) {
     const shader = gl.createShader(type);
     if (!shader) throw new Error('virtio-gpu-web: WebGL2 could not create a shader');
     gl.shaderSource(shader, source);

@@ -1,11 +1,11 @@
 /** A scanout drawn with WebGPU on a canvas: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { DRAW_PARAMS_FLOATS, drawParams, fitCanvas } from './gpu-draw.ts';
+import { colourOf, DRAW_PARAMS_FLOATS, drawParams, fitCanvas } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
-const SHADER = /* wgsl */ `
-struct Params { rect: vec4f, swizzle: mat4x4f, bias: vec4f }
+const shader = (colour: string) => /* wgsl */ `
+struct Params { rect: vec4f }
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var image: texture_2d<f32>;
 
@@ -21,12 +21,15 @@ struct Varying { @builtin(position) position: vec4f, @location(0) uv: vec2f }
 
 @fragment fn fs(v: Varying) -> @location(0) vec4f {
   let size = vec2f(textureDimensions(image));
-  let texel = textureLoad(image, vec2i(min(v.uv * size, size - 1.0)), 0);
-  return params.swizzle * texel + params.bias;
+  let t = textureLoad(image, vec2i(min(v.uv * size, size - 1.0)), 0);
+  return ${colour};
 }`;
 
 const PARAMS_BYTES = DRAW_PARAMS_FLOATS * 4;
 const TEXTURE_USAGE = GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
+
+type Blending = 'opaque' | 'blend';
+const OVER: GPUBlendComponent = { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' };
 
 interface Layer {
   texture: GPUTexture;
@@ -37,7 +40,11 @@ interface Layer {
 export class WebGPUSurface implements Surface {
   private readonly context: GPUCanvasContext;
   private readonly format: GPUTextureFormat;
-  private readonly pipelines: Record<'opaque' | 'blend', GPURenderPipeline>;
+  /** One layout for every pipeline, so a layer's bind group serves whichever pipeline draws it. */
+  private readonly bindGroupLayout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  /** By colour expression and blending: formats that read texels alike share one. */
+  private readonly pipelines = new Map<string, GPURenderPipeline>();
   private readonly params = new Float32Array(DRAW_PARAMS_FLOATS);
   private frame: Layer | null = null;
   private cursor: Layer | null = null;
@@ -51,23 +58,20 @@ export class WebGPUSurface implements Surface {
     this.context = context;
     this.format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format: this.format, usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC, alphaMode: 'opaque' });
-    const module = device.createShaderModule({ code: SHADER });
-    const pipeline = (blend?: GPUBlendState) =>
-      device.createRenderPipeline({
-        layout: 'auto',
-        vertex: { module, entryPoint: 'vs' },
-        fragment: { module, entryPoint: 'fs', targets: [{ format: this.format, ...(blend ? { blend } : {}) }] },
-        primitive: { topology: 'triangle-strip' },
-      });
-    const over: GPUBlendComponent = { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' };
-    this.pipelines = { opaque: pipeline(), blend: pipeline({ color: over, alpha: over }) };
+    this.bindGroupLayout = device.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: GPUShaderStage.VERTEX, buffer: { type: 'uniform' } },
+        { binding: 1, visibility: GPUShaderStage.FRAGMENT, texture: { sampleType: 'float' } },
+      ],
+    });
+    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.bindGroupLayout] });
   }
 
   resize(width: number, height: number): void {
     this.width = width;
     this.height = height;
     if (!fitCanvas(this.canvas, width, height)) return;
-    this.frame = this.replaceLayer(this.frame, width, height, 'opaque');
+    this.frame = this.replaceLayer(this.frame, width, height);
   }
 
   upload(region: PixelRegion, x: number, y: number): void {
@@ -84,7 +88,7 @@ export class WebGPUSurface implements Surface {
 
   setCursorImage(image: CursorImage | null): void {
     if (!image) return;
-    this.cursor = this.replaceLayer(this.cursor, image.width, image.height, 'blend');
+    this.cursor = this.replaceLayer(this.cursor, image.width, image.height);
     this.device.queue.writeTexture({ texture: this.cursor.texture }, image.rgba as Uint8Array<ArrayBuffer>, { bytesPerRow: image.width * 4 }, { width: image.width, height: image.height });
   }
 
@@ -120,33 +124,51 @@ export class WebGPUSurface implements Surface {
   /** Draws the frame and cursor into the canvas's current texture; `after` may add commands that read it. */
   private render(cursor: CursorPlacement | null, after?: (encoder: GPUCommandEncoder, texture: GPUTexture) => void): void {
     const { device } = this;
-    if (this.frame) device.queue.writeBuffer(this.frame.params, 0, drawParams(this.params, 0, 0, this.width, this.height, this.width, this.height, this.pixelFormat));
-    if (cursor && this.cursor) device.queue.writeBuffer(this.cursor.params, 0, drawParams(this.params, cursor.x, cursor.y, cursor.image.width, cursor.image.height, this.width, this.height, 0));
+    if (this.frame) device.queue.writeBuffer(this.frame.params, 0, drawParams(this.params, 0, 0, this.width, this.height, this.width, this.height));
+    if (cursor && this.cursor) device.queue.writeBuffer(this.cursor.params, 0, drawParams(this.params, cursor.x, cursor.y, cursor.image.width, cursor.image.height, this.width, this.height));
     const encoder = device.createCommandEncoder();
     const texture = this.context.getCurrentTexture();
     const pass = encoder.beginRenderPass({ colorAttachments: [{ view: texture.createView(), loadOp: 'clear', storeOp: 'store', clearValue: { r: 0, g: 0, b: 0, a: 1 } }] });
     if (this.frame && this.width > 0 && this.height > 0) {
-      this.drawLayer(pass, this.frame, 'opaque');
-      if (cursor && this.cursor) this.drawLayer(pass, this.cursor, 'blend');
+      this.drawLayer(pass, this.frame, this.pixelFormat, 'opaque');
+      if (cursor && this.cursor) this.drawLayer(pass, this.cursor, 0, 'blend');
     }
     pass.end();
     after?.(encoder, texture);
     device.queue.submit([encoder.finish()]);
   }
 
-  private drawLayer(pass: GPURenderPassEncoder, layer: Layer, pipeline: 'opaque' | 'blend'): void {
-    pass.setPipeline(this.pipelines[pipeline]);
+  private drawLayer(pass: GPURenderPassEncoder, layer: Layer, format: number, blending: Blending): void {
+    pass.setPipeline(this.pipelineFor(format, blending));
     pass.setBindGroup(0, layer.bindGroup);
     pass.draw(4);
   }
 
-  private replaceLayer(old: Layer | null, width: number, height: number, pipeline: 'opaque' | 'blend'): Layer {
+  private pipelineFor(format: number, blending: Blending): GPURenderPipeline {
+    const colour = colourOf(format, 'vec4f');
+    const key = `${blending} ${colour}`;
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      const module = this.device.createShaderModule({ code: shader(colour) });
+      const blend = blending === 'blend' ? { blend: { color: OVER, alpha: OVER } } : {};
+      pipeline = this.device.createRenderPipeline({
+        layout: this.pipelineLayout,
+        vertex: { module, entryPoint: 'vs' },
+        fragment: { module, entryPoint: 'fs', targets: [{ format: this.format, ...blend }] },
+        primitive: { topology: 'triangle-strip' },
+      });
+      this.pipelines.set(key, pipeline);
+    }
+    return pipeline;
+  }
+
+  private replaceLayer(old: Layer | null, width: number, height: number): Layer {
     if (old && old.texture.width === width && old.texture.height === height) return old;
     old?.texture.destroy();
     const texture = this.device.createTexture({ size: { width, height }, format: 'rgba8unorm', usage: TEXTURE_USAGE });
     const params = old?.params ?? this.device.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const bindGroup = this.device.createBindGroup({
-      layout: this.pipelines[pipeline].getBindGroupLayout(0),
+      layout: this.bindGroupLayout,
       entries: [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: texture.createView() }],
     });
     return { texture, params, bindGroup };
