@@ -15,16 +15,18 @@ export function drawParams(out: Float32Array<ArrayBuffer>, x: number, y: number,
 
 const COMPONENTS = ['t.x', 't.y', 't.z', 't.w'] as const;
 
+/** The format the cursor is drawn with: texels already RGBA, with an alpha that blends it over the frame. */
+export const CURSOR_TEXELS = 0;
+
 /**
  * The shader expression that turns texel `t` into a display colour, written
  * into the shader rather than passed as a matrix: a software rasteriser
  * (SwiftShader) pays for a per-pixel matrix product, a register swizzle is free.
- * `format` 0 means the texels are already RGBA with meaningful alpha (the
- * cursor); a scanout format maps its memory bytes to RGB and shows alpha as
- * opaque. `vec4` is the language's constructor (GLSL vec4, WGSL vec4f).
+ * A scanout format maps its memory bytes to RGB and shows alpha as opaque;
+ * CURSOR_TEXELS keeps the texel. `vec4` is the language's constructor (GLSL vec4, WGSL vec4f).
  */
 export function colourOf(format: number, vec4: 'vec4' | 'vec4f'): string {
-  if (format === 0) return 't';
+  if (format === CURSOR_TEXELS) return 't';
   const swizzle = formatInfo(format)?.swizzle ?? [0, 1, 2, 3];
   const channels = [0, 1, 2].map((channel) => COMPONENTS[swizzle[channel] as number] ?? '0.0');
   return `${vec4}(${channels.join(', ')}, 1.0)`;

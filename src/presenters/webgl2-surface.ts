@@ -1,6 +1,6 @@
 /** A scanout drawn with WebGL2: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { colourOf, DRAW_PARAMS_FLOATS, drawParams, fitCanvas, flipRows } from './gpu-draw.ts';
+import { colourOf, CURSOR_TEXELS, DRAW_PARAMS_FLOATS, drawParams, fitCanvas, flipRows } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -34,8 +34,8 @@ export const WEBGL2_SETTINGS: WebGLContextAttributes = { alpha: false, antialias
 
 export class WebGL2Surface implements Surface {
   private readonly gl: WebGL2RenderingContext;
-  /** By colour expression: formats that read texels alike share one. */
-  private readonly programs = new Map<string, Program>();
+  /** By format, made on first use. */
+  private readonly programs = new Map<number, Program>();
   private readonly frame: WebGLTexture;
   private readonly cursor: WebGLTexture;
   private readonly params = new Float32Array(DRAW_PARAMS_FLOATS);
@@ -88,7 +88,7 @@ export class WebGL2Surface implements Surface {
     this.draw(this.frame, 0, 0, this.width, this.height, this.format);
     if (cursor) {
       gl.enable(gl.BLEND);
-      this.draw(this.cursor, cursor.x, cursor.y, this.cursorSize.width, this.cursorSize.height, 0);
+      this.draw(this.cursor, cursor.x, cursor.y, this.cursorSize.width, this.cursorSize.height, CURSOR_TEXELS);
       gl.disable(gl.BLEND);
     }
   }
@@ -121,12 +121,11 @@ export class WebGL2Surface implements Surface {
   }
 
   private programFor(format: number): Program {
-    const colour = colourOf(format, 'vec4');
-    let made = this.programs.get(colour);
+    let made = this.programs.get(format);
     if (!made) {
-      const program = linkProgram(this.gl, fragment(colour));
+      const program = linkProgram(this.gl, fragment(colourOf(format, 'vec4')));
       made = { program, rect: this.gl.getUniformLocation(program, 'u_rect') };
-      this.programs.set(colour, made);
+      this.programs.set(format, made);
     }
     return made;
   }

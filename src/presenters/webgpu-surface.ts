@@ -1,6 +1,6 @@
 /** A scanout drawn with WebGPU on a canvas: the resource's pixels in a texture, converted and composited by a shader. */
 import type { CursorPlacement, Surface } from './compositing-presenter.ts';
-import { colourOf, DRAW_PARAMS_FLOATS, drawParams, fitCanvas } from './gpu-draw.ts';
+import { colourOf, CURSOR_TEXELS, DRAW_PARAMS_FLOATS, drawParams, fitCanvas } from './gpu-draw.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage } from './presenter.ts';
 
@@ -28,7 +28,6 @@ struct Varying { @builtin(position) position: vec4f, @location(0) uv: vec2f }
 const PARAMS_BYTES = DRAW_PARAMS_FLOATS * 4;
 const TEXTURE_USAGE = GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
 
-type Blending = 'opaque' | 'blend';
 const OVER: GPUBlendComponent = { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' };
 
 interface Layer {
@@ -43,8 +42,8 @@ export class WebGPUSurface implements Surface {
   /** One layout for every pipeline, so a layer's bind group serves whichever pipeline draws it. */
   private readonly bindGroupLayout: GPUBindGroupLayout;
   private readonly pipelineLayout: GPUPipelineLayout;
-  /** By colour expression and blending: formats that read texels alike share one. */
-  private readonly pipelines = new Map<string, GPURenderPipeline>();
+  /** By format, made on first use; the cursor's blends over the frame. */
+  private readonly pipelines = new Map<number, GPURenderPipeline>();
   private readonly params = new Float32Array(DRAW_PARAMS_FLOATS);
   private frame: Layer | null = null;
   private cursor: Layer | null = null;
@@ -130,34 +129,32 @@ export class WebGPUSurface implements Surface {
     const texture = this.context.getCurrentTexture();
     const pass = encoder.beginRenderPass({ colorAttachments: [{ view: texture.createView(), loadOp: 'clear', storeOp: 'store', clearValue: { r: 0, g: 0, b: 0, a: 1 } }] });
     if (this.frame && this.width > 0 && this.height > 0) {
-      this.drawLayer(pass, this.frame, this.pixelFormat, 'opaque');
-      if (cursor && this.cursor) this.drawLayer(pass, this.cursor, 0, 'blend');
+      this.drawLayer(pass, this.frame, this.pixelFormat);
+      if (cursor && this.cursor) this.drawLayer(pass, this.cursor, CURSOR_TEXELS);
     }
     pass.end();
     after?.(encoder, texture);
     device.queue.submit([encoder.finish()]);
   }
 
-  private drawLayer(pass: GPURenderPassEncoder, layer: Layer, format: number, blending: Blending): void {
-    pass.setPipeline(this.pipelineFor(format, blending));
+  private drawLayer(pass: GPURenderPassEncoder, layer: Layer, format: number): void {
+    pass.setPipeline(this.pipelineFor(format));
     pass.setBindGroup(0, layer.bindGroup);
     pass.draw(4);
   }
 
-  private pipelineFor(format: number, blending: Blending): GPURenderPipeline {
-    const colour = colourOf(format, 'vec4f');
-    const key = `${blending} ${colour}`;
-    let pipeline = this.pipelines.get(key);
+  private pipelineFor(format: number): GPURenderPipeline {
+    let pipeline = this.pipelines.get(format);
     if (!pipeline) {
-      const module = this.device.createShaderModule({ code: shader(colour) });
-      const blend = blending === 'blend' ? { blend: { color: OVER, alpha: OVER } } : {};
+      const module = this.device.createShaderModule({ code: shader(colourOf(format, 'vec4f')) });
+      const blend = format === CURSOR_TEXELS ? { blend: { color: OVER, alpha: OVER } } : {};
       pipeline = this.device.createRenderPipeline({
         layout: this.pipelineLayout,
         vertex: { module, entryPoint: 'vs' },
         fragment: { module, entryPoint: 'fs', targets: [{ format: this.format, ...blend }] },
         primitive: { topology: 'triangle-strip' },
       });
-      this.pipelines.set(key, pipeline);
+      this.pipelines.set(format, pipeline);
     }
     return pipeline;
   }
