@@ -214,10 +214,8 @@ class BackingWindow implements BackingAccess {
     return this.backing?.totalBytes ?? 0;
   }
 
-  read(offset: number, length: number): Uint8Array {
-    const bytes = new Uint8Array(length);
-    this.backing?.copyOut(this.memory, offset, bytes, 0, length);
-    return bytes;
+  read(offset: number, into: Uint8Array): void {
+    into.fill(0, this.backing?.copyOut(this.memory, offset, into, 0, into.length) ?? 0);
   }
 
   write(offset: number, bytes: Uint8Array): void {

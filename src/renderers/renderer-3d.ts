@@ -41,7 +41,8 @@ export interface Transfer3d {
 /** The bytes of a resource's backing: a view valid only during the call that gives it. */
 export interface BackingAccess {
   readonly size: number;
-  read(offset: number, length: number): Uint8Array;
+  /** Fills `into` from `offset` (zeros past the backing's end): the renderer brings its own buffer, so a transfer allocates nothing. */
+  read(offset: number, into: Uint8Array): void;
   write(offset: number, bytes: Uint8Array): void;
 }
 
