@@ -53,6 +53,21 @@ test('bytes written to /dev/fb0 appear exactly on the canvas', async ({ guest },
   expect(onPage, 'pattern rows in a screenshot of the page').toEqual(rows.map(() => columns.map((x) => fbExpected(x))));
 });
 
+test('a guest that flushes faster than the display has each full-screen frame copied about once per frame shown', async ({ guest }) => {
+  const { page } = guest;
+  const before = await page.evaluate(() => window.vgw!.gpu.stats());
+  const out = await guest.run('vgw-fb-bench 3', { timeout: 60_000 });
+  const after = await page.evaluate(() => window.vgw!.gpu.stats());
+  const written = Number(/frames=(\d+)/.exec(out)?.[1]);
+  const shown = after.frames - before.frames;
+  const copied = (after.bytesFromGuest - before.bytesFromGuest) / (WIDTH * HEIGHT * 4);
+  console.log(`vgw-fb-bench 3: ${written} frames written, ${shown} shown, ${copied.toFixed(1)} frames' bytes read from guest memory`);
+  expect(written, 'the guest writes frames faster than they are shown').toBeGreaterThan(shown * 1.5);
+  // Linux's driver waits on each flush's fence; the device copies the guest's pages once the worker has read the last copy.
+  expect(copied).toBeLessThan(shown * 1.2 + 5);
+  expect(copied).toBeGreaterThan(shown * 0.8);
+});
+
 test('a reload resumes the stored snapshot, and the console still takes keys', async ({ guest }, info) => {
   const { page } = guest;
   await page.waitForFunction(() => window.vgw?.snapshot === 'stored', null, { timeout: 60_000 });

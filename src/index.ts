@@ -10,7 +10,7 @@ export { SplitVirtqueue, DescriptorChain, ChainError, VirtqueueError, DescFlag, 
 export { serveControlQueue, serveCursorQueue, CONTROL_QUEUE, CURSOR_QUEUE, type QueueEvents } from './virtio/gpu-queues.ts';
 export type { Presenter, ResourceImage, ScanoutSource, CursorImage, Capture, Rect } from './presenters/presenter.ts';
 export { createMemoryPresenter } from './presenters/memory-surface.ts';
-export { CompositingPresenter, type Surface, type SurfaceFactory, type CursorPlacement } from './presenters/compositing-presenter.ts';
+export { CompositingPresenter, type Surface, type SurfaceFactory, type CursorPlacement, type PresentHooks } from './presenters/compositing-presenter.ts';
 export * from './protocol/constants.ts';
 export { Format, formatInfo, type FormatInfo } from './protocol/formats.ts';
 export * as wire from './protocol/structs.ts';

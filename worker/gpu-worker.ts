@@ -73,9 +73,12 @@ const api = {
   async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array<SharedArrayBuffer>, damage: Int32Array<SharedArrayBuffer>): Promise<{ backend: Backend; notes: string[] }> {
     canvases = offscreen;
     const { surfaces, notes } = await surfacesFor(choice);
-    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, takingDamageFirst, (index) => {
-      Atomics.add(presents, index, 1);
-      Atomics.notify(presents, index);
+    presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, takingDamageFirst, {
+      read: (index) => mailbox?.read(index),
+      presented: (index) => {
+        Atomics.add(presents, index, 1);
+        Atomics.notify(presents, index);
+      },
     });
     mailbox = new DamageTaker(damage);
     void takeDamage(mailbox);

@@ -105,6 +105,8 @@ export class VirtioGpuDevice {
   private readonly scanoutDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   /** A flush's rect on one scanout, reused: RESOURCE_FLUSH allocates nothing. */
   private readonly flushDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
+  /** A held blob flush's damage on its scanout now, reused. */
+  private readonly heldRect: Rect = { x: 0, y: 0, width: 0, height: 0 };
   private readonly entry = W.MemEntry.zero();
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
@@ -645,22 +647,58 @@ export class VirtioGpuDevice {
     }
   }
 
-  /** Hands the damage to the presenter; a promise when the presenter holds the fence until it has the pixels. */
+  /**
+   * Hands the damage to the presenter. A blob scanout's pixels are copied
+   * from the guest's pages first, and only once the presenter has read the
+   * last copy: until then the flushes gather, and their fences wait.
+   */
   private flushScanout(scanout: Scanout, damage: Rect): Promise<void> | void {
-    let rect = damage;
-    if (scanout.blob) {
-      const blob = this.resources.get(scanout.resourceId) as BlobResource;
-      this.copyBlobRows(scanout, blob, damage);
-      rect = this.scanoutDamage;
-      rect.x = damage.x - scanout.rect.x;
-      rect.y = damage.y - scanout.rect.y;
-      rect.width = damage.width;
-      rect.height = damage.height;
+    if (!scanout.blob) return this.presenterFlush(scanout.index, damage);
+    if (scanout.held) {
+      scanout.heldDamage.add(damage);
+      return scanout.held;
     }
+    const unread = this.presenterUnread(scanout.index);
+    if (!unread) return this.flushBlob(scanout, damage);
+    scanout.heldDamage.add(damage);
+    scanout.held = unread.catch((error: unknown) => this.report('presenter', error)).then(() => this.releaseHeld(scanout));
+    return scanout.held;
+  }
+
+  private releaseHeld(scanout: Scanout): void {
+    scanout.held = null;
+    const damage = scanout.heldDamage;
+    if (!damage.empty && scanout.blob && intersectInto(this.heldRect, damage.rect, scanout.rect)) this.flushBlob(scanout, this.heldRect);
+    damage.clear();
+  }
+
+  /** Copies `damage` (framebuffer coordinates, inside the scanout rect) from the blob's pages and tells the presenter. */
+  private flushBlob(scanout: Scanout, damage: Rect): void {
+    const blob = this.resources.get(scanout.resourceId);
+    if (blob?.kind !== 'blob') return;
+    this.copyBlobRows(scanout, blob, damage);
+    const rect = this.scanoutDamage;
+    rect.x = damage.x - scanout.rect.x;
+    rect.y = damage.y - scanout.rect.y;
+    rect.width = damage.width;
+    rect.height = damage.height;
+    this.presenterFlush(scanout.index, rect);
+  }
+
+  private presenterFlush(index: number, rect: Rect): void {
     try {
-      return this.presenter.flush(scanout.index, rect)?.catch((error: unknown) => this.report('presenter flush', error));
+      this.presenter.flush(index, rect);
     } catch (error) {
       this.report('presenter flush', error);
+    }
+  }
+
+  private presenterUnread(index: number): Promise<void> | null {
+    try {
+      return this.presenter.unread(index);
+    } catch (error) {
+      this.report('presenter', error);
+      return null;
     }
   }
 

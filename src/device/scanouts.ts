@@ -1,6 +1,7 @@
 import { MAX_SCANOUTS } from '../protocol/constants.ts';
 import type { Format } from '../protocol/formats.ts';
 import type { CursorImage, Rect } from '../presenters/presenter.ts';
+import { Damage } from '../presenters/rect.ts';
 import { buildEdid, EDID_MAX_DIMENSION } from './edid.ts';
 
 export interface ScanoutConfig {
@@ -38,6 +39,9 @@ export class Scanout {
   /** Set while a guest blob is shown: where its pixels are, and the host copy the presenter draws. */
   blob: BlobLayout | null = null;
   staging: Uint8Array | null = null;
+  /** Set while a blob's copy waits for the presenter to read the last one; the damage of every flush since then. */
+  held: Promise<void> | null = null;
+  readonly heldDamage = new Damage();
   readonly cursor: CursorState = { image: null, resourceId: 0, x: 0, y: 0, visible: false };
 
   constructor(readonly index: number, config: ScanoutConfig) {

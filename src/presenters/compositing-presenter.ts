@@ -62,6 +62,14 @@ interface Output {
   damage: Damage;
 }
 
+/** What a presenter in another thread tells the VM thread. */
+export interface PresentHooks {
+  /** Every flush of scanout `index` so far has had its pixels read (uploaded, or dropped). */
+  read?(index: number): void;
+  /** A present of scanout `index`, once the surface has shown it. */
+  presented?(index: number): void;
+}
+
 export class CompositingPresenter implements Presenter {
   private readonly resources = new Map<number, ResourceImage>();
   private readonly outputs = new Map<number, Output | null>();
@@ -72,8 +80,7 @@ export class CompositingPresenter implements Presenter {
     private makeSurface: SurfaceFactory,
     readonly needsSharedPixels = false,
     private readonly scheduleFrame: FrameScheduler = nextTask,
-    /** Told after each present, once the surface has shown it. */
-    private readonly onPresented: (index: number) => void = () => {},
+    private readonly hooks: PresentHooks = {},
   ) {}
 
   createResource(id: number, image: ResourceImage): void {
@@ -103,9 +110,17 @@ export class CompositingPresenter implements Presenter {
   flush(index: number, rect: Rect): void {
     const output = this.output(index);
     const source = output?.source;
-    if (!output || !source || !intersectInto(this.clipped, rect, source.rect)) return;
-    output.damage.add(this.clipped);
-    void this.schedule(output);
+    if (output && source && intersectInto(this.clipped, rect, source.rect)) {
+      output.damage.add(this.clipped);
+      void this.schedule(output);
+    } else if (!output?.frame) {
+      this.hooks.read?.(index);
+    }
+  }
+
+  /** Null: pixels are read at the next frame, and nothing but this thread writes them in between. */
+  unread(): null {
+    return null;
   }
 
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void {
@@ -198,9 +213,10 @@ export class CompositingPresenter implements Presenter {
       const done = Promise.resolve().then(() => {
         if (!output.damage.empty) this.upload(output, output.damage.rect);
         output.damage.clear();
+        this.hooks.read?.(output.index);
         return output.surface.present(cursorOf(output));
       });
-      output.presenting = done.then(() => this.onPresented(output.index), () => {});
+      output.presenting = done.then(() => this.hooks.presented?.(output.index), () => {});
       await done;
     })();
     return output.frame;

@@ -5,14 +5,19 @@
  * union of everything posted since it last looked. It is woken only when it
  * said it sleeps: while it has a frame coming it looks anyway, at that frame,
  * so a stream of flushes costs the VM thread no wake-up each.
+ * The worker also says which post it has read the pixels of, so the VM
+ * thread can hold a copy into those pixels until the worker is done with them.
  * Lock-free: a worker that dies at any instant never blocks the poster.
  */
 import { nextAnimationFrame } from './compositing-presenter.ts';
 import type { Rect } from './presenter.ts';
 import { Damage } from './rect.ts';
 
-/** Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle, and the last sequence the worker took. */
-const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, SIZE: 6 } as const;
+/**
+ * Int32 slots per scanout: a sequence number (odd while the poster writes), the rectangle,
+ * the last sequence the worker took, and the last one whose pixels it has read.
+ */
+const SLOT = { SEQ: 0, X: 1, Y: 2, WIDTH: 3, HEIGHT: 4, TAKEN: 5, READ: 6, SIZE: 7 } as const;
 /** Slot 0 counts posts: the worker waits on it. Slot 1 is 1 while the worker waits and wants a wake-up. */
 const POSTED = 0;
 const SLEEPING = 1;
@@ -66,6 +71,29 @@ export class DamagePoster {
       Atomics.notify(m, POSTED);
     }
   }
+
+  /**
+   * Null when the worker has read the pixels of every post to `index`; else
+   * resolves once it has, or after `limitMs` (a worker that presents nothing,
+   * in a hidden page, or one that died, must not hold the guest for longer).
+   */
+  unread(index: number, limitMs: number): Promise<void> | null {
+    const published = this.published[index];
+    if (published === undefined || this.readUpTo(index, published)) return null;
+    return this.waitRead(index, published, performance.now() + limitMs);
+  }
+
+  private readUpTo(index: number, seq: number): boolean {
+    // Sequence numbers wrap: `seq` is read when READ is not behind it.
+    return ((Atomics.load(this.memory, base(index) + SLOT.READ) - seq) | 0) >= 0;
+  }
+
+  private async waitRead(index: number, seq: number, deadline: number): Promise<void> {
+    const at = base(index) + SLOT.READ;
+    for (let left = deadline - performance.now(); left > 0 && !this.readUpTo(index, seq); left = deadline - performance.now()) {
+      await changed(this.memory, at, Atomics.load(this.memory, at), left);
+    }
+  }
 }
 
 /** The GPU worker's end. */
@@ -107,19 +135,30 @@ export class DamageTaker {
     Atomics.store(m, at + SLOT.TAKEN, seq);
     return true;
   }
+
+  /** Every post taken for `index` so far has had its pixels read: the poster may write them again. */
+  read(index: number): void {
+    if (!(index >= 0 && index < this.scanouts)) return;
+    const m = this.memory;
+    const at = base(index);
+    const taken = Atomics.load(m, at + SLOT.TAKEN);
+    if (Atomics.exchange(m, at + SLOT.READ, taken) !== taken) Atomics.notify(m, at + SLOT.READ);
+  }
 }
 
 /**
- * Resolves once `view[index]` is no longer `seen`: Atomics.waitAsync where
- * the browser has it, elsewhere a check per animation frame.
+ * Resolves once `view[index]` is no longer `seen`, or after `limitMs`:
+ * Atomics.waitAsync where the browser has it, elsewhere a check per
+ * animation frame.
  */
-export function changed(view: Int32Array<SharedArrayBuffer>, index: number, seen: number): Promise<void> {
+export function changed(view: Int32Array<SharedArrayBuffer>, index: number, seen: number, limitMs = Infinity): Promise<void> {
   if (typeof Atomics.waitAsync === 'function') {
-    const wait = Atomics.waitAsync(view, index, seen);
+    const wait = Atomics.waitAsync(view, index, seen, limitMs);
     return wait.async ? wait.value.then(() => undefined) : Promise.resolve();
   }
+  const deadline = performance.now() + limitMs;
   return new Promise((resolve) => {
-    const check = (): void => (Atomics.load(view, index) !== seen ? resolve() : nextAnimationFrame(check));
+    const check = (): void => (Atomics.load(view, index) !== seen || performance.now() >= deadline ? resolve() : nextAnimationFrame(check));
     check();
   });
 }

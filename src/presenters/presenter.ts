@@ -58,12 +58,19 @@ export interface Presenter {
   /**
    * `rect` of the scanout's resource (resource coordinates, inside the
    * scanout's rect) changed; the presenter reads those pixels before its next
-   * present. As on QEMU, the device answers the flush (and its fence) once this
-   * returns: a transfer that lands before the presenter reads may show early,
-   * never late. A presenter that must hold the guest until it has read the
-   * pixels returns a promise instead; the fence waits for it.
+   * present. As on QEMU, the device answers the flush once this returns: a
+   * transfer that lands before the presenter reads may show early, never late.
    */
-  flush(index: number, rect: Rect): void | Promise<void>;
+  flush(index: number, rect: Rect): void;
+  /**
+   * Null once the presenter has read the pixels of every flush of scanout
+   * `index`; else resolves when it has, or when it stops waiting for a frame
+   * that may not come (a hidden page). Before it copies a guest blob's pages
+   * into the scanout's image, the device waits for this: no copy lands while
+   * the presenter reads, and a guest that flushes faster than the display
+   * refreshes is paced to it instead of having frames copied that nobody sees.
+   */
+  unread(index: number): Promise<void> | null;
   /** The cursor's image (null hides it) and its top-left position on the scanout. */
   setCursor(index: number, image: CursorImage | null, x: number, y: number): void | Promise<void>;
   moveCursor(index: number, x: number, y: number, visible: boolean): void | Promise<void>;

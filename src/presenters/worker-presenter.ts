@@ -36,6 +36,12 @@ interface CursorState {
   visible: boolean;
 }
 
+/**
+ * How long a blob scanout's copy waits for the worker to read the previous
+ * one: about three frames, what Linux itself waits for a flush's fence.
+ */
+const UNREAD_LIMIT_MS = 50;
+
 function defaultWorker(): Worker {
   return new Worker(new URL('../../worker/gpu-worker.ts', import.meta.url), { type: 'module', name: 'virtio-gpu-web' });
 }
@@ -116,13 +122,14 @@ export class WorkerPresenter implements Presenter {
     return this.call((r) => r.setScanout(index, source));
   }
 
-  /**
-   * Posts the damage to the worker's mailbox and returns: the pixels sit in
-   * shared memory, so the guest need not wait for the worker, and no message
-   * is sent per flush.
-   */
+  /** Posts the damage to the worker's mailbox: the pixels sit in shared memory, and no message is sent per flush. */
   flush(index: number, rect: Rect): void {
     this.damage.post(index, rect);
+  }
+
+  /** Read once the worker has uploaded the damage it took, at its frame. */
+  unread(index: number): Promise<void> | null {
+    return this.damage.unread(index, UNREAD_LIMIT_MS);
   }
 
   /** Resolves once what was flushed so far is on the canvas. */

@@ -317,6 +317,7 @@ export class VirtioPciTransport {
     this.driverFeatureSelect = 0;
     this.queueSelect = 0;
     this.queues = this.freshQueues();
+    for (const queue of this.live) queue?.retire();
     this.live = [];
     if (this.isr) this.irq.lower();
     this.isr = 0;

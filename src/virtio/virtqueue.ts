@@ -72,6 +72,8 @@ export class SplitVirtqueue {
   private readonly word = new Uint8Array(8);
   /** Set once the ring itself is malformed; the queue then serves nothing until reset. */
   broken: string | null = null;
+  /** Set by a device reset: the rings are the driver's again, so chains still being served then are dropped. */
+  private retired = false;
 
   constructor(
     private readonly memory: GuestMemory,
@@ -136,6 +138,7 @@ export class SplitVirtqueue {
 
   /** Writes `bytes` into the chain's writable segments; returns how many fit. */
   scatter(chain: DescriptorChain, bytes: Uint8Array): number {
+    if (this.retired) return 0;
     let at = 0;
     for (let i = 0; i < chain.writeAddrs.length && at < bytes.length; i++) {
       const len = Math.min(chain.writeLens[i] as number, bytes.length - at);
@@ -147,6 +150,7 @@ export class SplitVirtqueue {
 
   /** Returns a chain to the driver. True when the driver wants an interrupt for it. */
   pushUsed(head: number, writtenBytes: number): boolean {
+    if (this.retired) return false;
     const { size, usedAddr, availAddr } = this.layout;
     const w = this.word;
     u32.write(w, 0, head);
@@ -156,6 +160,11 @@ export class SplitVirtqueue {
     u16.write(w, 0, this.usedIdx);
     this.memory.write(usedAddr + 2, w.subarray(0, 2));
     return (this.readU16(availAddr) & AvailFlag.NO_INTERRUPT) === 0;
+  }
+
+  /** The device was reset: from now on this queue writes nothing to guest memory. */
+  retire(): void {
+    this.retired = true;
   }
 
   private walk(chain: DescriptorChain): void {

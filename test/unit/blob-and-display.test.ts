@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { CommandType as C, Event, ResponseType as R } from '../../src/protocol/constants.ts';
+import { CommandType as C, Event, HeaderFlag, ResponseType as R } from '../../src/protocol/constants.ts';
 import * as W from '../../src/protocol/structs.ts';
 import { VirtioGpuFunction } from '../../src/virtio/gpu-function.ts';
-import { encode, flush, hdr, memEntries, pixelAt, responseType, rig, send, transfer, type Rig } from './helpers.ts';
-
-const createBlob = (r: Rig, resourceId: number, size: number, entries: [number, number][], extra: Partial<{ blobMem: number; nrEntries: number }> = {}) =>
-  r.device.controlCommand(encode(W.ResourceCreateBlob, { hdr: hdr(C.RESOURCE_CREATE_BLOB), resourceId, blobMem: 1, blobFlags: 2, nrEntries: entries.length, blobId: 0n, size, ...extra }, memEntries(entries))).then(responseType);
-
-const scanoutBlob = (r: Rig, o: { resourceId: number; rect: W.Rect; width: number; height: number; format?: number; stride: number; offset?: number; scanoutId?: number }) =>
-  send(r, W.SetScanoutBlob, {
-    hdr: hdr(C.SET_SCANOUT_BLOB), r: o.rect, scanoutId: o.scanoutId ?? 0, resourceId: o.resourceId, width: o.width, height: o.height, format: o.format ?? 2,
-    strides: [o.stride, 0, 0, 0], offsets: [o.offset ?? 0, 0, 0, 0],
-  }).then(responseType);
+import { createBlob, encode, flush, hdr, holdingPresenter, memEntries, pixelAt, responseType, rig, scanoutBlob, send, transfer, type Rig } from './helpers.ts';
 
 /** Fills a B8G8R8X8 framebuffer of `width` x `height` with stride `stride` at `addr`: pixel (x, y) = (x, y, 0x5a). */
 function fillFramebuffer(r: Rig, addr: number, width: number, height: number, stride: number, seed = 0): void {
@@ -70,6 +61,42 @@ describe('SET_SCANOUT_BLOB and flushes from guest pages', () => {
     expect(pixelAt(cap, 5, 9)).toEqual([5, 9, 0x5b, 255]); // row 9 comes from the second entry
     expect(pixelAt(cap, 6, 9)).toEqual([6, 9, 0x5a, 255]);
     expect(pixelAt(cap, 2, 10)).toEqual([2, 10, 0x5a, 255]);
+  });
+
+  it('copies a flush only once the presenter has read the last copy: flushes meanwhile join it, and their fences wait', async () => {
+    const { presenter, release } = holdingPresenter();
+    const r = rig({ scanouts: [{ width: 32, height: 16 }], presenter });
+    const addr = 0x20000, stride = 128;
+    fillFramebuffer(r, addr, 32, 16, stride);
+    await createBlob(r, 5, stride * 16, [[addr, stride * 16]]);
+    await scanoutBlob(r, { resourceId: 5, rect: { x: 0, y: 0, width: 32, height: 16 }, width: 32, height: 16, stride });
+    fillFramebuffer(r, addr, 32, 16, stride, 1);
+    const fenced = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 4, height: 4 }, resourceId: 5 }));
+    expect(fenced).toBeInstanceOf(Promise);
+    const unfenced = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r: { x: 20, y: 10, width: 4, height: 4 }, resourceId: 5 }));
+    expect(responseType(unfenced as Uint8Array)).toBe(R.OK_NODATA);
+    expect(pixelAt(await r.device.captureScanout(0), 1, 1)).toEqual([1, 1, 0x5a, 255]); // not copied while the presenter reads
+    fillFramebuffer(r, addr, 32, 16, stride, 2);
+    release();
+    expect(W.CtrlHeader.decode(await fenced)).toEqual({ type: R.OK_NODATA, flags: HeaderFlag.FENCE, fenceId: 42n, ctxId: 0, ringIdx: 0 });
+    const cap = await r.device.captureScanout(0);
+    expect(pixelAt(cap, 1, 1)).toEqual([1, 1, 0x5c, 255]); // the pages as they are when copied
+    expect(pixelAt(cap, 21, 11)).toEqual([21, 11, 0x5c, 255]); // the second flush joined the first
+    expect(pixelAt(cap, 30, 15)).toEqual([30, 15, 0x5a, 255]); // outside both
+  });
+
+  it('answers a held flush whose scanout was blanked and blob freed meanwhile, copying nothing', async () => {
+    const { presenter, release } = holdingPresenter();
+    const r = rig({ scanouts: [{ width: 32, height: 16 }], presenter });
+    await createBlob(r, 5, 2048, [[0x20000, 2048]]);
+    await scanoutBlob(r, { resourceId: 5, rect: { x: 0, y: 0, width: 32, height: 16 }, width: 32, height: 16, stride: 128 });
+    const fenced = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 7n }), r: { x: 0, y: 0, width: 32, height: 16 }, resourceId: 5 }));
+    expect(await scanoutBlob(r, { resourceId: 0, rect: { x: 0, y: 0, width: 0, height: 0 }, width: 0, height: 0, stride: 0 })).toBe(R.OK_NODATA);
+    expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 5 }))).toBe(R.OK_NODATA);
+    release();
+    expect(responseType(await fenced)).toBe(R.OK_NODATA);
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.commandsInFlight).toBe(0);
   });
 
   it('validates the scanout, the resource kind, the format, the stride and the extent', async () => {

@@ -81,4 +81,27 @@ describe('damage mailbox', () => {
     expect(taker.take(0, r)).toBe(true);
     expect(r).toEqual({ x: 0, y: 0, width: 2, height: 2 });
   });
+
+  it('tells the poster once the worker has read the pixels of what it took', async () => {
+    const { poster, taker } = pair(2);
+    expect(poster.unread(0, 10_000)).toBeNull();
+    poster.post(0, { x: 0, y: 0, width: 8, height: 8 });
+    const waiting = poster.unread(0, 10_000);
+    expect(waiting).toBeInstanceOf(Promise);
+    taker.read(0); // nothing taken yet: nothing read
+    expect(poster.unread(0, 10_000)).not.toBeNull();
+    taker.take(0, out());
+    expect(poster.unread(0, 10_000)).not.toBeNull(); // taken, not yet uploaded
+    expect(poster.unread(1, 10_000)).toBeNull(); // other scanouts are unaffected
+    taker.read(0);
+    await waiting;
+    expect(poster.unread(0, 10_000)).toBeNull();
+  });
+
+  it('stops waiting after the limit when the worker never reads (a hidden page)', async () => {
+    const { poster } = pair(1);
+    poster.post(0, { x: 0, y: 0, width: 8, height: 8 });
+    await poster.unread(0, 20);
+    expect(poster.unread(0, 20)).not.toBeNull();
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandType as C, ResponseType as R, HeaderFlag } from '../../src/protocol/constants.ts';
 import * as W from '../../src/protocol/structs.ts';
-import { encode, flush, hdr, holdingPresenter, makeResource, memEntries, pixelAt, responseType, rig, send, transfer } from './helpers.ts';
+import { encode, flush, hdr, makeResource, memEntries, pixelAt, responseType, rig, send, transfer } from './helpers.ts';
 
 const ONE_BY_ONE = (id: number) => ({ hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: id, format: 2, width: 1, height: 1 });
 
@@ -224,18 +224,6 @@ describe('TRANSFER_TO_HOST_2D and RESOURCE_FLUSH', () => {
     const result = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
     expect(result).toBeInstanceOf(Uint8Array);
     expect(W.CtrlHeader.decode(result as Uint8Array)).toEqual({ type: R.OK_NODATA, flags: 1, fenceId: 42n, ctxId: 0, ringIdx: 0 });
-  });
-
-  it('holds a fenced flush, and only a fenced one, while the presenter holds it', async () => {
-    const { presenter, release } = holdingPresenter();
-    const r = rig({ scanouts: [{ width: 16, height: 16 }], presenter });
-    await makeResource(r, { id: 1, width: 16, height: 16, addr: 0x1000, scanout: 0 });
-    const result = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 42n }), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
-    expect(result).toBeInstanceOf(Promise);
-    const unfenced = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 16, height: 16 }, resourceId: 1 }));
-    expect(unfenced).toBeInstanceOf(Uint8Array);
-    release();
-    expect(W.CtrlHeader.decode(await result)).toEqual({ type: R.OK_NODATA, flags: 1, fenceId: 42n, ctxId: 0, ringIdx: 0 });
   });
 });
 

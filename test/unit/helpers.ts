@@ -91,21 +91,29 @@ export function pixelAt(capture: { width: number; data: Uint8Array }, x: number,
   return Array.from(capture.data.subarray(i, i + 4));
 }
 
-/** A memory presenter that holds every flush until `release()`: one that reads the pixels later. */
+/**
+ * A memory presenter that is still reading the pixels of its last flush
+ * until `release()`, as the GPU worker is until its next frame.
+ */
 export function holdingPresenter(): { presenter: Presenter; release: () => void } {
   const inner = createMemoryPresenter();
-  let waiting: (() => void)[] = [];
-  const presenter: Presenter = Object.assign(Object.create(inner) as Presenter, {
-    flush: (index: number, rect: W.Rect) => {
-      void inner.flush(index, rect);
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-  });
+  let done = () => {};
+  let reading: Promise<void> | null = new Promise<void>((resolve) => (done = resolve));
+  const presenter: Presenter = Object.assign(Object.create(inner) as Presenter, { unread: () => reading });
   return {
     presenter,
     release: () => {
-      for (const resolve of waiting) resolve();
-      waiting = [];
+      reading = null;
+      done();
     },
   };
 }
+
+export const createBlob = (r: Rig, resourceId: number, size: number, entries: [number, number][], extra: Partial<{ blobMem: number; nrEntries: number }> = {}) =>
+  r.device.controlCommand(encode(W.ResourceCreateBlob, { hdr: hdr(CommandType.RESOURCE_CREATE_BLOB), resourceId, blobMem: 1, blobFlags: 2, nrEntries: entries.length, blobId: 0n, size, ...extra }, memEntries(entries))).then(responseType);
+
+export const scanoutBlob = (r: Rig, o: { resourceId: number; rect: W.Rect; width: number; height: number; format?: number; stride: number; offset?: number; scanoutId?: number }) =>
+  send(r, W.SetScanoutBlob, {
+    hdr: hdr(CommandType.SET_SCANOUT_BLOB), r: o.rect, scanoutId: o.scanoutId ?? 0, resourceId: o.resourceId, width: o.width, height: o.height, format: o.format ?? 2,
+    strides: [o.stride, 0, 0, 0], offsets: [o.offset ?? 0, 0, 0, 0],
+  }).then(responseType);

@@ -66,6 +66,19 @@ describe('SplitVirtqueue', () => {
     expect(q.pop()).toBeNull();
   });
 
+  it('writes nothing once retired by a device reset: the rings belong to the driver again', () => {
+    const d = new Driver();
+    d.desc(DESC, 0, 0xa000, 4, DescFlag.WRITE);
+    d.offer(0);
+    const q = d.queue();
+    const chain = q.pop()!;
+    q.retire();
+    expect(q.scatter(chain, new Uint8Array([1, 2, 3, 4]))).toBe(0);
+    expect(q.pushUsed(chain.head, 4)).toBe(false);
+    expect(Array.from(d.ram.subarray(0xa000, 0xa004))).toEqual([0, 0, 0, 0]);
+    expect(d.usedIdx).toBe(0);
+  });
+
   it('follows an indirect table', () => {
     const d = new Driver();
     const table = 0x5000;
