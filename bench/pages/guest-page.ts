@@ -3,8 +3,9 @@
  * VGA / Bochs VBE screen (canvas 2D in a rAF loop on the page's thread, the
  * display browser VMs offer today) and virtio-gpu-web (the GPU worker).
  * "Frames delivered" counts animation frames in which new guest content
- * reached the canvas: for v86, those with a putImageData; for the worker,
- * its presents (it makes at most one per animation frame).
+ * reached the canvas (for v86, those with a putImageData; for the worker,
+ * its presents: at most one per animation frame), per second from the
+ * workload's first frame to its last.
  */
 import { V86 } from 'v86';
 import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
@@ -23,23 +24,31 @@ export interface GuestBench {
 }
 
 /**
- * Frames that reached the canvas. v86's display: animation frames in which it
- * called putImageData (`mark()`; it may call it several times in one frame).
- * The GPU worker: its presents, which it makes at most once per animation
- * frame of its own (sampling its counter from this thread's frames would
- * merge two presents that straddle one of them).
+ * Frames that reached the canvas, and when. v86's display: animation frames
+ * in which it called putImageData (`mark()`; it may call it several times in
+ * one frame). The GPU worker: its presents, which it makes at most once per
+ * animation frame of its own (sampling its counter from this thread's frames
+ * would merge two presents that straddle one of them).
+ * `rateSince(t)` is frames per second from the first frame after `t` to the
+ * last: while the workload draws, without the shell's latency around it.
  */
-function frameCounter(): { mark: () => void; count: () => number; countPresents: (presented: () => number) => void } {
+function frameCounter(): { mark: () => void; presented: (frames: number) => void; rateSince: (t: number) => number } {
   let drawn = false;
   let frames = 0;
-  let presents: (() => number) | null = null;
+  const seen: { at: number; frames: number }[] = [];
+  const presented = (total: number): void => void seen.push({ at: performance.now(), frames: total });
   const tick = () => {
-    if (drawn) frames++;
+    if (drawn) presented(++frames);
     drawn = false;
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-  return { mark: () => (drawn = true), count: () => (presents ? presents() : frames), countPresents: (presented) => (presents = presented) };
+  const rateSince = (t: number): number => {
+    const first = seen.find((s) => s.at >= t);
+    const last = seen[seen.length - 1];
+    return first && last && last.at > first.at ? ((last.frames - first.frames) * 1000) / (last.at - first.at) : 0;
+  };
+  return { mark: () => (drawn = true), presented, rateSince };
 }
 
 async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
@@ -67,8 +76,14 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
   } else {
     const canvas = document.createElement('canvas');
     screen.append(canvas);
-    const presenter = await createWorkerPresenter({ canvases: [canvas], backend, onPresent: () => (firstFrameMs ||= performance.now() - start) });
-    frames.countPresents(() => presenter.framesPresented(0));
+    const presenter = await createWorkerPresenter({
+      canvases: [canvas],
+      backend,
+      onPresent: () => {
+        firstFrameMs ||= performance.now() - start;
+        frames.presented(presenter.framesPresented(0));
+      },
+    });
     used = presenter.backend;
     emulator = new V86(await guestV86Options());
     emulator.add_listener('emulator-loaded', () => {
@@ -84,17 +99,16 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
 
   // Measured in steady state: the first seconds of a workload go to v86 compiling its code (and V8 optimising that).
   await run(`vgw-fb-bench ${Math.min(3, seconds)}`);
-  let before = frames.count(), t0 = performance.now();
+  let t0 = performance.now();
   const fbOut = await run(`vgw-fb-bench ${seconds}`);
-  const fbDelivered = (frames.count() - before) / ((performance.now() - t0) / 1000);
+  const fbDelivered = frames.rateSince(t0);
   const fb = /frames=(\d+) seconds=[\d.]+ ms_per_frame=([\d.]+)/.exec(fbOut);
   if (!fb) throw new Error(`vgw-fb-bench said: ${fbOut}`);
 
-  before = frames.count();
   t0 = performance.now();
   const lines = seconds >= 3 ? 3000 : 1000;
   const consoleOut = await run(`time seq 1 ${lines} > /dev/tty1`);
-  const consoleDelivered = (frames.count() - before) / ((performance.now() - t0) / 1000);
+  const consoleDelivered = frames.rateSince(t0);
   const real = /real\s+(?:(\d+)m\s*)?([\d.]+)s/.exec(consoleOut);
   if (!real) throw new Error(`time said: ${consoleOut}`);
   emulator.stop();
