@@ -661,15 +661,25 @@ export class VirtioGpuDevice {
     const unread = this.presenterUnread(scanout.index);
     if (!unread) return this.flushBlob(scanout, damage);
     scanout.heldDamage.add(damage);
-    scanout.held = unread.catch((error: unknown) => this.report('presenter', error)).then(() => this.releaseHeld(scanout));
+    const release = (): void => this.releaseHeld(scanout);
+    scanout.held = unread.then(release, (error: unknown) => {
+      this.report('presenter', error);
+      release();
+    });
     return scanout.held;
   }
 
+  /** Copies what the held flushes gathered, from the pages as they are now, onto the scanout as it is now; never throws (the fences wait on it). */
   private releaseHeld(scanout: Scanout): void {
     scanout.held = null;
     const damage = scanout.heldDamage;
-    if (!damage.empty && scanout.blob && intersectInto(this.heldRect, damage.rect, scanout.rect)) this.flushBlob(scanout, this.heldRect);
-    damage.clear();
+    try {
+      if (!damage.empty && scanout.blob && intersectInto(this.heldRect, damage.rect, scanout.rect)) this.flushBlob(scanout, this.heldRect);
+    } catch (error) {
+      this.report('held flush', error);
+    } finally {
+      damage.clear();
+    }
   }
 
   /** Copies `damage` (framebuffer coordinates, inside the scanout rect) from the blob's pages and tells the presenter. */

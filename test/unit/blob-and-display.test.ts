@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CommandType as C, Event, HeaderFlag, ResponseType as R } from '../../src/protocol/constants.ts';
 import * as W from '../../src/protocol/structs.ts';
 import { VirtioGpuFunction } from '../../src/virtio/gpu-function.ts';
+import { createMemoryPresenter } from '../../src/index.ts';
+import type { Presenter } from '../../src/presenters/presenter.ts';
 import { createBlob, encode, flush, hdr, holdingPresenter, memEntries, pixelAt, responseType, rig, scanoutBlob, send, transfer, type Rig } from './helpers.ts';
 
 /** Fills a B8G8R8X8 framebuffer of `width` x `height` with stride `stride` at `addr`: pixel (x, y) = (x, y, 0x5a). */
@@ -97,6 +99,18 @@ describe('SET_SCANOUT_BLOB and flushes from guest pages', () => {
     expect(responseType(await fenced)).toBe(R.OK_NODATA);
     expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
     expect(r.device.commandsInFlight).toBe(0);
+  });
+
+  it('copies and answers a held flush even when the presenter fails to say it has read, and says so in the log', async () => {
+    const presenter: Presenter = Object.assign(Object.create(createMemoryPresenter()) as Presenter, { unread: () => Promise.reject(new Error('worker gone')) });
+    const r = rig({ scanouts: [{ width: 32, height: 16 }], presenter });
+    fillFramebuffer(r, 0x20000, 32, 16, 128);
+    await createBlob(r, 5, 2048, [[0x20000, 2048]]);
+    await scanoutBlob(r, { resourceId: 5, rect: { x: 0, y: 0, width: 32, height: 16 }, width: 32, height: 16, stride: 128 });
+    fillFramebuffer(r, 0x20000, 32, 16, 128, 1);
+    expect(responseType(await flush(r, 5, { x: 0, y: 0, width: 32, height: 16 }, { flags: HeaderFlag.FENCE, fenceId: 3n }))).toBe(R.OK_NODATA);
+    expect(pixelAt(await r.device.captureScanout(0), 3, 3)).toEqual([3, 3, 0x5b, 255]);
+    expect(r.logs.join('\n')).toMatch(/presenter rejected: worker gone/);
   });
 
   it('validates the scanout, the resource kind, the format, the stride and the extent', async () => {
