@@ -30,7 +30,8 @@ export interface GuestBench {
  * animation frame of its own (sampling its counter from this thread's frames
  * would merge two presents that straddle one of them).
  * `rateSince(t)` is frames per second from the first frame after `t` to the
- * last: while the workload draws, without the shell's latency around it.
+ * last: while a workload that started at `t` draws, without the shell's
+ * latency around it.
  */
 function frameCounter(): { mark: () => void; presented: (frames: number) => void; rateSince: (t: number) => number } {
   let drawn = false;
@@ -95,20 +96,25 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
   await shell.waitFor((text) => text.includes('vgw-init: ready') && /guest# (\x1b\[6n)?$/.test(text), 180_000, 'the guest shell');
   const bootToShellMs = performance.now() - start;
   const run = async (command: string) => (await shell.run(command, 120)).output;
+  /** Runs a workload; its frames count from the first after it starts (a line it prints on the serial port first). */
+  const measure = async (command: string) => {
+    const from = shell.transcript.length;
+    let started = Infinity;
+    // The shell echoes "$((6*7))" as typed; only the command's output has 42.
+    void shell.waitFor((text) => text.includes('vgw-bench-go-42', from), 120_000, 'the workload').then(() => (started = performance.now()), () => {});
+    const output = await run(`echo vgw-bench-go-$((6*7)); ${command}`);
+    return { output, delivered: frames.rateSince(started) };
+  };
   await run('echo 0 > /sys/class/graphics/fbcon/cursor_blink');
 
   // Measured in steady state: the first seconds of a workload go to v86 compiling its code (and V8 optimising that).
   await run(`vgw-fb-bench ${Math.min(3, seconds)}`);
-  let t0 = performance.now();
-  const fbOut = await run(`vgw-fb-bench ${seconds}`);
-  const fbDelivered = frames.rateSince(t0);
+  const { output: fbOut, delivered: fbDelivered } = await measure(`vgw-fb-bench ${seconds}`);
   const fb = /frames=(\d+) seconds=[\d.]+ ms_per_frame=([\d.]+)/.exec(fbOut);
   if (!fb) throw new Error(`vgw-fb-bench said: ${fbOut}`);
 
-  t0 = performance.now();
   const lines = seconds >= 3 ? 3000 : 1000;
-  const consoleOut = await run(`time seq 1 ${lines} > /dev/tty1`);
-  const consoleDelivered = frames.rateSince(t0);
+  const { output: consoleOut, delivered: consoleDelivered } = await measure(`time seq 1 ${lines} > /dev/tty1`);
   const real = /real\s+(?:(\d+)m\s*)?([\d.]+)s/.exec(consoleOut);
   if (!real) throw new Error(`time said: ${consoleOut}`);
   emulator.stop();
