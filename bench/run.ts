@@ -41,7 +41,7 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
  * as does canvas 2D, against one VGA run there.
  */
 const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progress }) => {
-  const seconds = quick ? 2 : 5;
+  const seconds = quick ? 2 : 10;
   const rounds = quick ? 1 : 3;
   const run = async (on: Browser, display: 'vga' | 'virtio', backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d', round: string) => {
     progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${round}`);
