@@ -604,11 +604,11 @@ export class VirtioGpuDevice {
     this.bindScanout(scanout, blob, rect);
     scanout.blob = layout;
     scanout.staging = staging;
-    this.copyBlobRows(scanout, blob, rect);
+    const whole = { x: 0, y: 0, width: rect.width, height: rect.height };
+    this.copyBlobRows(scanout, blob, whole);
     const id = scanout.stagingId;
-    const size = { width: rect.width, height: rect.height };
-    if (!reuse) this.toPresenter(() => this.presenter.createResource(id, { format: layout.format, ...size, stride: size.width * 4, pixels: staging }));
-    this.toPresenter(() => this.presenter.setScanout(scanout.index, { resourceId: id, rect: { x: 0, y: 0, ...size } }));
+    if (!reuse) this.toPresenter(() => this.presenter.createResource(id, { format: layout.format, width: whole.width, height: whole.height, stride: whole.width * 4, pixels: staging }));
+    this.toPresenter(() => this.presenter.setScanout(scanout.index, { resourceId: id, rect: whole }));
   }
 
   private bindScanout(scanout: Scanout, resource: Resource, rect: Rect): void {
@@ -618,12 +618,11 @@ export class VirtioGpuDevice {
     Object.assign(scanout.rect, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
   }
 
-  /** Copies `damage` (framebuffer coordinates, inside the scanout rect) from a blob's pages into the staging image. */
+  /** Copies `damage` (scanout coordinates) from a blob's pages into the staging image. */
   private copyBlobRows(scanout: Scanout, blob: BlobResource, damage: Rect): void {
     const { staging, blob: layout, rect } = scanout;
     if (!staging || !layout || !blob.backing) return;
-    const x = damage.x - rect.x;
-    const y = damage.y - rect.y;
+    const { x, y } = damage;
     blob.backing.copyRowsOut(this.memory, layout.offset + y * layout.stride + x * 4, layout.stride, staging, (y * rect.width + x) * 4, rect.width * 4, damage.width * 4, damage.height);
   }
 
@@ -686,12 +685,12 @@ export class VirtioGpuDevice {
   private flushBlob(scanout: Scanout, damage: Rect): void {
     const blob = this.resources.get(scanout.resourceId);
     if (blob?.kind !== 'blob') return;
-    this.copyBlobRows(scanout, blob, damage);
     const rect = this.scanoutDamage;
     rect.x = damage.x - scanout.rect.x;
     rect.y = damage.y - scanout.rect.y;
     rect.width = damage.width;
     rect.height = damage.height;
+    this.copyBlobRows(scanout, blob, rect);
     this.presenterFlush(scanout.index, rect);
   }
 
