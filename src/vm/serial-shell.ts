@@ -36,9 +36,15 @@ export class SerialShell {
     // One line: a second one would wait in the tty for the command to read (kmscube quits on input).
     const separator = /&\s*$/.test(command) ? ' ' : '; ';
     this.port.serial0_send(`${command}${separator}echo "${marker}$?"\n`);
-    const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`);
-    await this.waitFor((text) => pattern.test(text.slice(start)), timeoutSeconds * 1000, `'${command}'`);
+    const pattern = new RegExp(`${marker}(\\d+)\\r?\\n`, 'g');
+    // Looked for at every byte the guest prints: the marker's line ends with the newest byte, so only the tail needs a look.
+    const ended = (text: string): boolean => {
+      pattern.lastIndex = Math.max(start, text.length - marker.length - 16);
+      return pattern.test(text);
+    };
+    await this.waitFor(ended, timeoutSeconds * 1000, `'${command}'`);
     const tail = this.text.slice(start);
+    pattern.lastIndex = 0;
     const match = pattern.exec(tail) as RegExpExecArray;
     const output = tail.slice(0, match.index).replace(/\r\n/g, '\n');
     return { output, status: Number(match[1]) };
