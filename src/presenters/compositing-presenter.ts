@@ -95,9 +95,7 @@ export class CompositingPresenter implements Presenter {
     const output = this.output(index);
     if (!output) return;
     output.source = source;
-    output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-    output.damage.clear();
-    if (source) output.damage.add(source.rect);
+    this.fitWhole(output);
     void this.schedule(output);
   }
 
@@ -167,10 +165,7 @@ export class CompositingPresenter implements Presenter {
       const surface = output && makeSurface(index);
       if (!output || !surface) continue;
       output.surface = surface;
-      const source = output.source;
-      surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
-      output.damage.clear();
-      if (source) output.damage.add(source.rect);
+      this.fitWhole(output);
       surface.setCursorImage(output.cursorImage);
       void this.schedule(output);
     }
@@ -187,6 +182,14 @@ export class CompositingPresenter implements Presenter {
     output.cursorY = y;
     output.cursorVisible = visible;
     void this.schedule(output);
+  }
+
+  /** Sizes the surface to the source and marks all of it for the next upload. */
+  private fitWhole(output: Output): void {
+    const source = output.source;
+    output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
+    output.damage.clear();
+    if (source) output.damage.add(source.rect);
   }
 
   private upload(output: Output, rect: Rect): void {
