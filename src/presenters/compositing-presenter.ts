@@ -58,8 +58,10 @@ interface Output {
   frame: Promise<void> | null;
   /** The present under way: at most one per scanout, so a slow GPU is never handed a queue of frames. */
   presenting: Promise<void>;
-  /** What flushes changed since the last present (resource coordinates, inside the source); uploaded once, when the frame is drawn. */
+  /** What flushes changed since the last upload (resource coordinates, inside the source). */
   damage: Damage;
+  /** The surface holds an upload that is not presented yet: damage arriving now waits for the frame after. */
+  ahead: boolean;
 }
 
 /** What a presenter in another thread tells the VM thread. */
@@ -100,8 +102,8 @@ export class CompositingPresenter implements Presenter {
   }
 
   /**
-   * Notes the damage and presents soon. The pixels are read when the frame is
-   * drawn: many flushes between two frames cost one upload of their union.
+   * Notes the damage and presents soon. The pixels are read once per frame:
+   * many flushes between two uploads cost one upload of their union.
    * Damage outside the source is dropped: in a worker it may arrive before
    * the message that changes the source.
    */
@@ -116,7 +118,7 @@ export class CompositingPresenter implements Presenter {
     }
   }
 
-  /** Null: pixels are read at the next frame, and nothing but this thread writes them in between. */
+  /** Null: nothing but this thread writes the pixels, and it reads them before its next frame. */
   unread(): null {
     return null;
   }
@@ -137,8 +139,7 @@ export class CompositingPresenter implements Presenter {
   /** Resolves once what was flushed so far is presented. */
   async whenPresented(index: number): Promise<void> {
     const output = this.output(index);
-    if (!output) return;
-    await (output.frame ?? output.presenting);
+    if (output) await settled(output);
   }
 
   /** Resolves once every frame scheduled now is presented; null when none is. */
@@ -151,7 +152,7 @@ export class CompositingPresenter implements Presenter {
   async capture(index: number): Promise<Capture> {
     const output = this.output(index);
     if (!output) throw new RangeError(`virtio-gpu-web: scanout ${index} has no surface to capture`);
-    await output.frame;
+    await settled(output);
     return output.surface.read(cursorOf(output));
   }
 
@@ -188,6 +189,7 @@ export class CompositingPresenter implements Presenter {
   private fitWhole(output: Output): void {
     const source = output.source;
     output.surface.resize(source?.rect.width ?? 0, source?.rect.height ?? 0);
+    output.ahead = false;
     output.damage.clear();
     if (source) output.damage.add(source.rect);
   }
@@ -207,33 +209,59 @@ export class CompositingPresenter implements Presenter {
     output.surface.upload(region, rect.x - source.rect.x, rect.y - source.rect.y);
   }
 
-  /** The next present of `output`; calls arriving before it runs share it. */
+  /**
+   * The next present of `output`; calls arriving before it runs share it.
+   * Its damage is uploaded as soon as the last present is done rather than
+   * at the frame, which frees the pixels for the device's next copy a frame
+   * earlier: a guest paced to the display (see `unread`) may then draw one
+   * frame ahead of it, as with two swapchain images, and a slow frame of the
+   * guest's costs no frame on the display. Damage arriving after that upload
+   * waits for the frame after.
+   */
   private schedule(output: Output): Promise<void> {
     output.frame ??= (async () => {
       await output.presenting;
+      this.uploadAhead(output);
       await new Promise<void>((resolve) => this.scheduleFrame(resolve));
       output.frame = null;
       const done = Promise.resolve().then(() => {
-        if (!output.damage.empty) this.upload(output, output.damage.rect);
-        output.damage.clear();
-        this.hooks.read?.(output.index);
+        this.uploadAhead(output);
+        output.ahead = false;
         return output.surface.present(cursorOf(output));
       });
       output.presenting = done.then(() => this.hooks.presented?.(output.index), () => {});
       await done;
+      if (!output.damage.empty) void this.schedule(output);
     })();
     return output.frame;
+  }
+
+  /** Uploads the damage unless the surface already holds an upload to present; says when every flush so far has been read. */
+  private uploadAhead(output: Output): void {
+    if (output.ahead) return;
+    if (!output.damage.empty) {
+      this.upload(output, output.damage.rect);
+      output.damage.clear();
+      output.ahead = true;
+    }
+    this.hooks.read?.(output.index);
   }
 
   private output(index: number): Output | null {
     let output = this.outputs.get(index);
     if (output === undefined) {
       const surface = this.makeSurface(index);
-      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: new Damage() };
+      output = surface && { index, surface, source: null, cursorImage: null, cursorX: 0, cursorY: 0, cursorVisible: false, frame: null, presenting: Promise.resolve(), damage: new Damage(), ahead: false };
       this.outputs.set(index, output);
     }
     return output;
   }
+}
+
+/** Waits until every frame that shows damage flushed so far is presented (a frame may schedule the next). */
+async function settled(output: Output): Promise<void> {
+  await output.presenting;
+  while (output.frame) await output.frame;
 }
 
 function cursorOf(output: Output): CursorPlacement | null {

@@ -23,4 +23,40 @@ describe('compositing presenter frames', () => {
     expect(presenter.scheduled()).toBeNull();
     expect((await presenter.capture(0)).data.slice(0, 4)).toEqual(new Uint8Array([0x80, 0x80, 0x80, 0xff]));
   });
+
+  it('reads flushed pixels as soon as the last frame is shown, one frame ahead of the frame that shows them; pixels flushed meanwhile wait for the frame after', async () => {
+    const frames: (() => void)[] = [];
+    const shown: number[] = [];
+    class RecordingSurface extends MemorySurface {
+      override present(): void {
+        shown.push(this.frame[0] ?? -1);
+      }
+    }
+    let reads = 0;
+    const presenter = new CompositingPresenter(() => new RecordingSurface(), false, (present) => void frames.push(present), { read: () => reads++ });
+    const whole = { x: 0, y: 0, width: 4, height: 4 };
+    const pixels = new Uint8Array(4 * 4 * 4).fill(1);
+    presenter.createResource(1, { format: 2, pixels, stride: 16, width: 4, height: 4 });
+    presenter.setScanout(0, { resourceId: 1, rect: whole });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    await tick();
+    expect(reads).toBe(1);
+    pixels.fill(2);
+    presenter.flush(0, whole);
+    let settled = false;
+    void presenter.whenPresented(0).then(() => (settled = true));
+    await tick();
+    expect(reads).toBe(1);
+    frames.shift()?.();
+    await tick();
+    expect(shown).toEqual([1]);
+    expect(reads).toBe(2);
+    expect(settled).toBe(false);
+    pixels.fill(3);
+    frames.shift()?.();
+    await tick();
+    expect(shown).toEqual([1, 2]);
+    expect(settled).toBe(true);
+    expect(frames).toHaveLength(0);
+  });
 });
