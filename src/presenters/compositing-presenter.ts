@@ -6,6 +6,7 @@
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
 import { Damage, intersectInto } from './rect.ts';
+import { rateLimitedLog } from '../device/rate-limited-log.ts';
 
 export interface CursorPlacement {
   image: CursorImage;
@@ -45,6 +46,9 @@ export const nextTask: FrameScheduler = (present) => setTimeout(present, 0);
 export const nextAnimationFrame: FrameScheduler =
   typeof requestAnimationFrame === 'function' ? (present) => void requestAnimationFrame(() => present()) : nextTask;
 export const nextMicrotask: FrameScheduler = (present) => queueMicrotask(present);
+
+/** A frame that fails (its upload or present threw) fails its waiters; the rest only hear of it here. */
+const logFrameFailure = rateLimitedLog((message) => console.warn(message));
 
 interface Output {
   index: number;
@@ -219,11 +223,16 @@ export class CompositingPresenter implements Presenter {
    * waits for the frame after.
    */
   private schedule(output: Output): Promise<void> {
-    output.frame ??= (async () => {
-      await output.presenting;
-      this.uploadAhead(output);
-      await new Promise<void>((resolve) => this.scheduleFrame(resolve));
-      output.frame = null;
+    if (output.frame) return output.frame;
+    output.frame = (async () => {
+      try {
+        await output.presenting;
+        this.uploadAhead(output);
+        await new Promise<void>((resolve) => this.scheduleFrame(resolve));
+      } finally {
+        // A failed upload fails this frame's waiters, never the frames after.
+        output.frame = null;
+      }
       const done = Promise.resolve().then(() => {
         this.uploadAhead(output);
         output.ahead = false;
@@ -231,8 +240,11 @@ export class CompositingPresenter implements Presenter {
       });
       output.presenting = done.then(() => this.hooks.presented?.(output.index), () => {});
       await done;
-      if (!output.damage.empty) void this.schedule(output);
+      // Damage dropped while the frame waited was read by none of the uploads.
+      if (output.damage.empty) this.hooks.read?.(output.index);
+      else void this.schedule(output);
     })();
+    output.frame.catch((error: unknown) => logFrameFailure(`virtio-gpu-web: a frame of scanout ${output.index} failed: ${String(error)}`));
     return output.frame;
   }
 

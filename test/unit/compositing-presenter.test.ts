@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { CompositingPresenter, type FrameScheduler } from '../../src/presenters/compositing-presenter.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { CompositingPresenter, nextMicrotask, type FrameScheduler } from '../../src/presenters/compositing-presenter.ts';
 import { MemorySurface } from '../../src/presenters/memory-surface.ts';
 
 describe('compositing presenter frames', () => {
@@ -58,5 +58,29 @@ describe('compositing presenter frames', () => {
     expect(shown).toEqual([1, 2]);
     expect(settled).toBe(true);
     expect(frames).toHaveLength(0);
+  });
+
+  it('fails only the waiters of a frame whose upload threw: the next flush is shown', async () => {
+    let failures = 1;
+    class FailingOnceSurface extends MemorySurface {
+      override upload(...args: Parameters<MemorySurface['upload']>): void {
+        if (failures-- > 0) throw new Error('upload failed');
+        super.upload(...args);
+      }
+    }
+    const presenter = new CompositingPresenter(() => new FailingOnceSurface(), false, nextMicrotask);
+    const whole = { x: 0, y: 0, width: 4, height: 4 };
+    const pixels = new Uint8Array(4 * 4 * 4).fill(0x40);
+    presenter.createResource(1, { format: 2, pixels, stride: 16, width: 4, height: 4 });
+    presenter.setScanout(0, { resourceId: 1, rect: whole });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    await presenter.whenPresented(0).catch(() => undefined);
+    expect(failures).toBe(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('upload failed'));
+    warn.mockRestore();
+    presenter.flush(0, whole);
+    await presenter.whenPresented(0);
+    expect((await presenter.capture(0)).data.slice(0, 4)).toEqual(new Uint8Array([0x40, 0x40, 0x40, 0xff]));
   });
 });
