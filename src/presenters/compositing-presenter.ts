@@ -3,10 +3,10 @@
  * shows, cursors, and frame pacing (many flushes between two frames become
  * one present). Backends only move pixels, through a Surface per scanout.
  */
+import { rateLimitedLog } from '../device/rate-limited-log.ts';
 import type { PixelRegion } from './pixel-convert.ts';
 import type { Capture, CursorImage, Presenter, Rect, ResourceImage, ScanoutSource } from './presenter.ts';
 import { Damage, intersectInto } from './rect.ts';
-import { rateLimitedLog } from '../device/rate-limited-log.ts';
 
 export interface CursorPlacement {
   image: CursorImage;
@@ -240,7 +240,7 @@ export class CompositingPresenter implements Presenter {
       });
       output.presenting = done.then(() => this.hooks.presented?.(output.index), () => {});
       await done;
-      // Damage dropped while the frame waited was read by none of the uploads.
+      // Nothing left to upload: every flush so far was uploaded or dropped.
       if (output.damage.empty) this.hooks.read?.(output.index);
       else void this.schedule(output);
     })();
@@ -248,14 +248,12 @@ export class CompositingPresenter implements Presenter {
     return output.frame;
   }
 
-  /** Uploads the damage unless the surface already holds an upload to present; says when every flush so far has been read. */
+  /** Uploads the damage unless the surface already holds an upload to present; then every flush so far has been read. */
   private uploadAhead(output: Output): void {
-    if (output.ahead) return;
-    if (!output.damage.empty) {
-      this.upload(output, output.damage.rect);
-      output.damage.clear();
-      output.ahead = true;
-    }
+    if (output.ahead || output.damage.empty) return;
+    this.upload(output, output.damage.rect);
+    output.damage.clear();
+    output.ahead = true;
     this.hooks.read?.(output.index);
   }
 
