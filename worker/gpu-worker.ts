@@ -3,7 +3,7 @@
  * drives it through comlink; resource pixels arrive once, as SharedArrayBuffer
  * views, and flushed rectangles come through a shared mailbox, not messages:
  * the worker sleeps on it while it has nothing to draw, and otherwise takes
- * what was posted at each frame, right before drawing it.
+ * what was posted at each frame, to upload once that frame is drawn.
  * When the WebGPU device is lost, the worker makes a new one and draws every
  * scanout again.
  */
@@ -50,8 +50,9 @@ function drain(from: DamageTaker): void {
 }
 
 /**
- * Posts made while a frame is coming join it at that frame; only when no
- * frame is coming does the worker sleep until the next post. (A scanout
+ * Posts made while a frame is coming are taken at that frame (and shown at
+ * the one after); only when no frame is coming does the worker sleep until
+ * the next post. (A scanout
  * that had no frame coming then gets the posts taken at another scanout's
  * frame one frame later.)
  */

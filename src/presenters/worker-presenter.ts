@@ -127,7 +127,7 @@ export class WorkerPresenter implements Presenter {
     this.damage.post(index, rect);
   }
 
-  /** Null once the worker has uploaded, at its frames, the damage of every post to scanout `index`; else waits for that, at most UNREAD_LIMIT_MS. */
+  /** Null once the worker has uploaded the damage of every post to scanout `index` (it uploads once per frame shown); else waits for that, at most UNREAD_LIMIT_MS. */
   unread(index: number): Promise<void> | null {
     return this.damage.unread(index, UNREAD_LIMIT_MS);
   }
