@@ -50,6 +50,7 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
     await page.waitForFunction(() => 'benchGuest' in window);
     const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
     await page.close();
+    progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.guestMsPerFrame} ms guest time per frame; console: ${r.console.deliveredPerSecond.toFixed(2)} frames/s, ${r.console.guestSeconds} s`);
     return r;
   };
   const vgaRuns: GuestRun[] = [];
