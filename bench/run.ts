@@ -35,42 +35,45 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
 /**
  * The same guest and workloads on v86's own VGA display and on virtio-gpu-web, one fresh page each.
  * The headline runs in Chromium as it is on this machine (no GPU: software compositing), where
- * 'auto' picks canvas 2D: VGA and 'auto' run alternately, and their medians are compared, because
- * the load of a shared machine drifts over minutes and alternating spreads the drift over both.
- * WebGL2 and WebGPU need SwiftShader standing in for a GPU; they run once each in that browser,
- * as does canvas 2D, against one VGA run there.
+ * 'auto' picks canvas 2D. WebGL2 and WebGPU need SwiftShader standing in for a GPU; there each
+ * backend is compared with a VGA run in the same browser. Every configuration runs once per round,
+ * in turn, and the medians over the rounds are compared, because the load of a shared machine
+ * drifts over minutes and alternating spreads the drift over all of them.
  */
 const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progress }) => {
   const seconds = quick ? 2 : 10;
   const rounds = quick ? 1 : 3;
-  const run = async (on: Browser, display: 'vga' | 'virtio', backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d', round: string) => {
-    progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${round}`);
-    const page = await on.newPage({ viewport: { width: 1100, height: 800 } });
-    await page.goto(`${base}/bench/pages/guest.html`);
-    await page.waitForFunction(() => 'benchGuest' in window);
-    const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
-    await page.close();
-    progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.guestMsPerFrame} ms guest time per frame; console: ${r.console.deliveredPerSecond.toFixed(2)} frames/s, ${r.console.guestSeconds} s`);
-    return r;
-  };
-  const vgaRuns: GuestRun[] = [];
-  const autoRuns: GuestRun[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const of = `, plain Chromium${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`;
-    vgaRuns.push(await run(plainBrowser, 'vga', 'auto', of));
-    autoRuns.push(await run(plainBrowser, 'virtio', 'auto', of));
-  }
+  const plain = ', plain Chromium';
   const swiftShader = ', SwiftShader as the GPU';
-  const vgaOnSwiftShader = await run(browser, 'vga', 'auto', swiftShader);
-  const measured: [string, GuestRun, GuestRun, string][] = [
-    [`${autoRuns[0]?.backend} (what 'auto' picks here), plain Chromium`, medianRun(autoRuns), medianRun(vgaRuns), `${rounds > 1 ? `; medians of ${rounds} runs alternating with 'auto'` : ''}; plain Chromium (no GPU: software compositing)`],
+  // VGA ignores the backend.
+  const configurations: { on: Browser; where: string; display: 'vga' | 'virtio'; backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d' }[] = [
+    { on: plainBrowser, where: plain, display: 'vga', backend: 'auto' },
+    { on: plainBrowser, where: plain, display: 'virtio', backend: 'auto' },
+    { on: browser, where: swiftShader, display: 'vga', backend: 'auto' },
+    ...(['canvas2d', 'webgl2', 'webgpu'] as const).map((backend) => ({ on: browser, where: swiftShader, display: 'virtio' as const, backend })),
   ];
-  for (const backend of ['canvas2d', 'webgl2', 'webgpu'] as const) {
-    measured.push([`${backend}, SwiftShader as the GPU`, await run(browser, 'virtio', backend, swiftShader), vgaOnSwiftShader, '; one run each in Chromium with SwiftShader as its GPU (it composites through it too)']);
+  const runs: GuestRun[][] = configurations.map(() => []);
+  for (let round = 1; round <= rounds; round++) {
+    for (const [i, { on, where, display, backend }] of configurations.entries()) {
+      progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${where}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`);
+      const page = await on.newPage({ viewport: { width: 1100, height: 800 } });
+      await page.goto(`${base}/bench/pages/guest.html`);
+      await page.waitForFunction(() => 'benchGuest' in window);
+      const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
+      await page.close();
+      progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.guestMsPerFrame} ms guest time per frame; console: ${r.console.deliveredPerSecond.toFixed(2)} frames/s, ${r.console.guestSeconds} s`);
+      runs[i]?.push(r);
+    }
   }
+  const [plainVga, plainAuto, swiftVga, ...swiftBackends] = runs.map(medianRun) as [GuestRun, GuestRun, GuestRun, ...GuestRun[]];
+  const how = `${rounds > 1 ? `; medians of ${rounds} runs, each in turn with the others` : ''}`;
+  const measured: [string, GuestRun, GuestRun, string][] = [
+    [`${plainAuto.backend} (what 'auto' picks here), plain Chromium`, plainAuto, plainVga, `${how}; plain Chromium (no GPU: software compositing)`],
+    ...swiftBackends.map((ours): [string, GuestRun, GuestRun, string] => [`${ours.backend}, SwiftShader as the GPU`, ours, swiftVga, `${how}; Chromium with SwiftShader as its GPU (it composites through it too)`]),
+  ];
   const results: BenchResult[] = [];
-  for (const [backend, ours, vga, how] of measured) {
-    const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${how}`;
+  for (const [backend, ours, vga, where] of measured) {
+    const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${where}`;
     results.push(
       result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', baseline, vga.fb.deliveredPerSecond, 'higher'),
       result(`real guest, full-screen frames, virtio-gpu-web ${backend}: guest time per frame`, ours.fb.guestMsPerFrame, 'ms', baseline, vga.fb.guestMsPerFrame, 'lower'),
