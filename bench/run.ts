@@ -61,7 +61,9 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
       await page.waitForFunction(() => 'benchGuest' in window);
       const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
       await page.close();
-      progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.guestMsPerFrame} ms guest time per frame; console: ${r.console.deliveredPerSecond.toFixed(2)} frames/s, ${r.console.guestSeconds} s`);
+      const compiled = r.fb.compiles ? `; v86 compiled ${r.fb.compiles.warmUp} modules in the warm-up, ${r.fb.compiles.measured} in the run` : '';
+      progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.stalls} stalls over 25 ms, ${r.fb.guestMsPerFrame} ms guest time per frame${compiled}`);
+      progress(`  console: ${r.console.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.console.stalls} stalls over 25 ms, ${r.console.guestSeconds} s`);
       runs[i]?.push(r);
     }
   }
@@ -99,8 +101,8 @@ function medianRun(runs: GuestRun[]): GuestRun {
     ...first,
     bootToShellMs: median((r) => r.bootToShellMs),
     firstFrameMs: median((r) => r.firstFrameMs),
-    fb: { guestFrames: median((r) => r.fb.guestFrames), guestMsPerFrame: median((r) => r.fb.guestMsPerFrame), deliveredPerSecond: median((r) => r.fb.deliveredPerSecond) },
-    console: { guestSeconds: median((r) => r.console.guestSeconds), deliveredPerSecond: median((r) => r.console.deliveredPerSecond) },
+    fb: { ...first.fb, guestFrames: median((r) => r.fb.guestFrames), guestMsPerFrame: median((r) => r.fb.guestMsPerFrame), deliveredPerSecond: median((r) => r.fb.deliveredPerSecond), stalls: median((r) => r.fb.stalls) },
+    console: { guestSeconds: median((r) => r.console.guestSeconds), deliveredPerSecond: median((r) => r.console.deliveredPerSecond), stalls: median((r) => r.console.stalls) },
   };
 }
 

@@ -15,12 +15,19 @@ import { attachVirtioGpu, type V86Like } from '../../src/vm/v86.ts';
 
 export type Display = 'vga' | 'virtio';
 
+/** Frames delivered per second in a workload's steady state, and its stalls: gaps between two delivered frames longer than 25 ms (a frame and a half at 60 Hz). */
+export interface Delivery {
+  deliveredPerSecond: number;
+  stalls: number;
+}
+
 export interface GuestBench {
   display: Display;
   bootToShellMs: number;
   firstFrameMs: number;
-  fb: { guestFrames: number; guestMsPerFrame: number; deliveredPerSecond: number };
-  console: { guestSeconds: number; deliveredPerSecond: number };
+  /** `compiles`: wasm modules v86 made for guest code during the warm-up and during the measured run (null if its internals changed). */
+  fb: Delivery & { guestFrames: number; guestMsPerFrame: number; compiles: { warmUp: number; measured: number } | null };
+  console: Delivery & { guestSeconds: number };
 }
 
 /**
@@ -29,11 +36,10 @@ export interface GuestBench {
  * one frame). The GPU worker: its presents, which it makes at most once per
  * animation frame of its own (sampling its counter from this thread's frames
  * would merge two presents that straddle one of them).
- * `rateSince(t)` is frames per second from the first frame after `t` to the
- * last: while a workload that started at `t` draws, without the shell's
- * latency around it.
+ * `since(t)` covers the first frame after `t` to the last: while a workload
+ * that started at `t` draws, without the shell's latency around it.
  */
-function frameCounter(): { mark: () => void; presented: (frames: number) => void; rateSince: (t: number) => number } {
+function frameCounter(): { mark: () => void; presented: (frames: number) => void; since: (t: number) => Delivery } {
   let drawn = false;
   let frames = 0;
   const seen: { at: number; frames: number }[] = [];
@@ -44,12 +50,28 @@ function frameCounter(): { mark: () => void; presented: (frames: number) => void
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-  const rateSince = (t: number): number => {
-    const first = seen.find((s) => s.at >= t);
-    const last = seen[seen.length - 1];
-    return first && last && last.at > first.at ? ((last.frames - first.frames) * 1000) / (last.at - first.at) : 0;
+  const since = (t: number): Delivery => {
+    const from = seen.findIndex((s) => s.at >= t);
+    const window = from < 0 ? [] : seen.slice(from);
+    const first = window[0];
+    const last = window[window.length - 1];
+    const deliveredPerSecond = first && last && last.at > first.at ? ((last.frames - first.frames) * 1000) / (last.at - first.at) : 0;
+    return { deliveredPerSecond, stalls: window.filter((s, i) => i > 0 && s.at - (window[i - 1] as typeof s).at > 25).length };
   };
-  return { mark: () => (drawn = true), presented, rateSince };
+  return { mark: () => (drawn = true), presented, since };
+}
+
+/** The times at which v86 makes a wasm module for guest code (its `codegen_finalize`), or null if that internal is gone. */
+function watchCompiles(emulator: V86): number[] | null {
+  const cpu = (emulator as unknown as { v86?: { cpu?: { codegen_finalize?: (...args: unknown[]) => unknown } } }).v86?.cpu;
+  const finalize = cpu?.codegen_finalize;
+  if (!cpu || !finalize) return null;
+  const times: number[] = [];
+  cpu.codegen_finalize = function (this: unknown, ...args: unknown[]) {
+    times.push(performance.now());
+    return finalize.apply(this, args);
+  };
+  return times;
 }
 
 async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
@@ -108,19 +130,22 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
     // The shell echoes "$((6*7))" as typed; only the command's output has 42.
     void shell.waitFor((text) => text.includes('vgw-bench-go-42', from), 120_000, 'the workload').then(() => (started = performance.now()), () => {});
     const output = await run(`sleep 1; echo vgw-bench-go-$((6*7)); ${command}`);
-    return { output, delivered: frames.rateSince(started + 500) };
+    return { output, started, delivery: frames.since(started + 500) };
   };
   await run('echo 0 > /sys/class/graphics/fbcon/cursor_blink');
 
   // Measured in steady state: v86 keeps compiling newly hot guest code (and V8 tiering that up) for about
   // the first 15 s of a workload, on either display, taking CPU from the emulator in bursts.
+  const compiles = watchCompiles(emulator);
+  const warmUpStart = performance.now();
   await run(`vgw-fb-bench ${Math.min(15, seconds * 1.5)}`);
-  const { output: fbOut, delivered: fbDelivered } = await measure(`vgw-fb-bench ${seconds}`);
+  const { output: fbOut, started: fbStarted, delivery: fbDelivery } = await measure(`vgw-fb-bench ${seconds}`);
+  const compiled = compiles && { warmUp: compiles.filter((t) => t >= warmUpStart && t < fbStarted).length, measured: compiles.filter((t) => t >= fbStarted).length };
   const fb = /frames=(\d+) seconds=[\d.]+ ms_per_frame=([\d.]+)/.exec(fbOut);
   if (!fb) throw new Error(`vgw-fb-bench said: ${fbOut}`);
 
   const lines = seconds >= 3 ? 3000 : 1000;
-  const { output: consoleOut, delivered: consoleDelivered } = await measure(`time seq 1 ${lines} > /dev/tty1`);
+  const { output: consoleOut, delivery: consoleDelivery } = await measure(`time seq 1 ${lines} > /dev/tty1`);
   const real = /real\s+(?:(\d+)m\s*)?([\d.]+)s/.exec(consoleOut);
   if (!real) throw new Error(`time said: ${consoleOut}`);
   emulator.stop();
@@ -129,8 +154,8 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
     backend: used,
     bootToShellMs,
     firstFrameMs,
-    fb: { guestFrames: Number(fb[1]), guestMsPerFrame: Number(fb[2]), deliveredPerSecond: fbDelivered },
-    console: { guestSeconds: Number(real[1] ?? 0) * 60 + Number(real[2]), deliveredPerSecond: consoleDelivered },
+    fb: { guestFrames: Number(fb[1]), guestMsPerFrame: Number(fb[2]), ...fbDelivery, compiles: compiled },
+    console: { guestSeconds: Number(real[1] ?? 0) * 60 + Number(real[2]), ...consoleDelivery },
   };
 }
 
