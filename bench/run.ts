@@ -11,7 +11,7 @@ import { createServer } from 'vite';
 import { chromiumArgs, chromiumPath, chromiumPlainArgs } from '../e2e/chromium.ts';
 import { root } from '../scripts/setup.mjs';
 import { benchDeviceCore } from './device-core.ts';
-import { result, type BenchResult } from './results.ts';
+import { percentiles, result, type BenchResult } from './results.ts';
 
 /** `browser` has SwiftShader as its GPU (WebGL2 and WebGPU need it here); `plainBrowser` is Chromium as it runs on this machine by itself. */
 type Part = (ctx: { quick: boolean; browser: Browser; plainBrowser: Browser; base: string; progress: (m: string) => void }) => Promise<BenchResult[]>;
@@ -43,20 +43,20 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
 const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progress }) => {
   const seconds = quick ? 2 : 10;
   const rounds = quick ? 1 : 3;
-  const plain = ', plain Chromium';
-  const swiftShader = ', SwiftShader as the GPU';
-  // VGA ignores the backend.
-  const configurations: { on: Browser; where: string; display: 'vga' | 'virtio'; backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d' }[] = [
-    { on: plainBrowser, where: plain, display: 'vga', backend: 'auto' },
-    { on: plainBrowser, where: plain, display: 'virtio', backend: 'auto' },
-    { on: browser, where: swiftShader, display: 'vga', backend: 'auto' },
-    ...(['canvas2d', 'webgl2', 'webgpu'] as const).map((backend) => ({ on: browser, where: swiftShader, display: 'virtio' as const, backend })),
+  const plain = { on: plainBrowser, where: ', plain Chromium', is: 'plain Chromium (no GPU: software compositing)' };
+  const swiftShader = { on: browser, where: ', SwiftShader as the GPU', is: 'Chromium with SwiftShader as its GPU (it composites through it too)' };
+  // Each virtio-gpu-web configuration is compared with VGA in the same browser; VGA ignores the backend.
+  const configurations: { setup: typeof plain; display: 'vga' | 'virtio'; backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d' }[] = [
+    { setup: plain, display: 'vga', backend: 'auto' },
+    { setup: plain, display: 'virtio', backend: 'auto' },
+    { setup: swiftShader, display: 'vga', backend: 'auto' },
+    ...(['canvas2d', 'webgl2', 'webgpu'] as const).map((backend) => ({ setup: swiftShader, display: 'virtio' as const, backend })),
   ];
   const runs: GuestRun[][] = configurations.map(() => []);
   for (let round = 1; round <= rounds; round++) {
-    for (const [i, { on, where, display, backend }] of configurations.entries()) {
-      progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${where}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`);
-      const page = await on.newPage({ viewport: { width: 1100, height: 800 } });
+    for (const [i, { setup, display, backend }] of configurations.entries()) {
+      progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${setup.where}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`);
+      const page = await setup.on.newPage({ viewport: { width: 1100, height: 800 } });
       await page.goto(`${base}/bench/pages/guest.html`);
       await page.waitForFunction(() => 'benchGuest' in window);
       const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
@@ -67,15 +67,15 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
       runs[i]?.push(r);
     }
   }
-  const [plainVga, plainAuto, swiftVga, ...swiftBackends] = runs.map(medianRun) as [GuestRun, GuestRun, GuestRun, ...GuestRun[]];
-  const how = `${rounds > 1 ? `; medians of ${rounds} runs, each in turn with the others` : ''}`;
-  const measured: [string, GuestRun, GuestRun, string][] = [
-    [`${plainAuto.backend} (what 'auto' picks here), plain Chromium`, plainAuto, plainVga, `${how}; plain Chromium (no GPU: software compositing)`],
-    ...swiftBackends.map((ours): [string, GuestRun, GuestRun, string] => [`${ours.backend}, SwiftShader as the GPU`, ours, swiftVga, `${how}; Chromium with SwiftShader as its GPU (it composites through it too)`]),
-  ];
+  const medians = runs.map(medianRun);
+  const how = rounds > 1 ? `; medians of ${rounds} runs, each in turn with the others` : '';
   const results: BenchResult[] = [];
-  for (const [backend, ours, vga, where] of measured) {
-    const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${where}`;
+  for (const [i, { setup, display, backend: chosen }] of configurations.entries()) {
+    if (display === 'vga') continue;
+    const ours = medians[i] as GuestRun;
+    const vga = medians[configurations.findIndex((c) => c.display === 'vga' && c.setup === setup)] as GuestRun;
+    const backend = `${ours.backend}${chosen === 'auto' ? " (what 'auto' picks here)" : ''}${setup.where}`;
+    const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${how}; ${setup.is}`;
     results.push(
       result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', baseline, vga.fb.deliveredPerSecond, 'higher'),
       result(`real guest, full-screen frames, virtio-gpu-web ${backend}: guest time per frame`, ours.fb.guestMsPerFrame, 'ms', baseline, vga.fb.guestMsPerFrame, 'lower'),
@@ -89,21 +89,12 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
 
 type GuestRun = Awaited<ReturnType<Window['benchGuest']>>;
 
-/** Each measure's median over the runs. */
-function medianRun(runs: GuestRun[]): GuestRun {
-  const median = (pick: (r: GuestRun) => number): number => {
-    const values = runs.map(pick).sort((x, y) => x - y);
-    const mid = values.length >> 1;
-    return values.length % 2 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
-  };
-  const first = runs[0] as GuestRun;
-  return {
-    ...first,
-    bootToShellMs: median((r) => r.bootToShellMs),
-    firstFrameMs: median((r) => r.firstFrameMs),
-    fb: { ...first.fb, guestFrames: median((r) => r.fb.guestFrames), guestMsPerFrame: median((r) => r.fb.guestMsPerFrame), deliveredPerSecond: median((r) => r.fb.deliveredPerSecond), stalls: median((r) => r.fb.stalls) },
-    console: { guestSeconds: median((r) => r.console.guestSeconds), deliveredPerSecond: median((r) => r.console.deliveredPerSecond), stalls: median((r) => r.console.stalls) },
-  };
+/** Each figure's median over the runs (what is not a number, such as the backend, as in the first run). */
+function medianRun<T>(runs: T[]): T {
+  const first = runs[0] as T;
+  if (typeof first === 'number') return percentiles(runs as number[]).p50 as T;
+  if (typeof first !== 'object' || first === null) return first;
+  return Object.fromEntries(Object.keys(first).map((key) => [key, medianRun(runs.map((run) => (run as Record<string, unknown>)[key]))])) as T;
 }
 
 /** Time to the first frame from a snapshot, against a cold boot, on the demo page and in Node. */

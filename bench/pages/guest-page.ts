@@ -51,12 +51,13 @@ function frameCounter(): { mark: () => void; presented: (frames: number) => void
   };
   requestAnimationFrame(tick);
   const since = (t: number): Delivery => {
-    const from = seen.findIndex((s) => s.at >= t);
-    const window = from < 0 ? [] : seen.slice(from);
-    const first = window[0];
-    const last = window[window.length - 1];
+    const counted = seen.filter((s) => s.at >= t);
+    const first = counted[0];
+    const last = counted[counted.length - 1];
     const deliveredPerSecond = first && last && last.at > first.at ? ((last.frames - first.frames) * 1000) / (last.at - first.at) : 0;
-    return { deliveredPerSecond, stalls: window.filter((s, i) => i > 0 && s.at - (window[i - 1] as typeof s).at > 25).length };
+    let stalls = 0;
+    for (let i = 1; i < counted.length; i++) if ((counted[i]?.at ?? 0) - (counted[i - 1]?.at ?? 0) > 25) stalls++;
+    return { deliveredPerSecond, stalls };
   };
   return { mark: () => (drawn = true), presented, since };
 }
