@@ -1,10 +1,9 @@
 import { defineConfig } from 'vite';
-import { crossOriginIsolation, offlineApp } from 'virtio-gpu-web/vite';
+import { offlineApp, virtioGpuWeb } from 'virtio-gpu-web/vite';
 
 export default defineConfig({
   plugins: [
-    crossOriginIsolation(), // COOP/COEP on `vite` and `vite preview`: SharedArrayBuffer works
+    virtioGpuWeb(), // COOP/COEP on `vite` and `vite preview` (SharedArrayBuffer works), and the GPU worker found inside the package
     offlineApp({ name: 'My VM', shortName: 'VM' }), // `vite build` writes a manifest, icons and a precaching service worker
   ],
-  worker: { format: 'es' },
 });

@@ -11,6 +11,7 @@ export interface GuestImagePaths {
   disk?: string;
 }
 export function recipeHash(kind?: GuestImageKind): string;
-export function imageDir(kind?: GuestImageKind): string;
+/** `cache`: the folder that holds `guest/` (default: the package's own `.cache`). */
+export function imageDir(kind?: GuestImageKind, cache?: string): string;
 export function imagePaths(kind?: GuestImageKind, dir?: string): GuestImagePaths;
-export function ensureGuestImage(kind?: GuestImageKind): GuestImagePaths;
+export function ensureGuestImage(kind?: GuestImageKind, cache?: string): GuestImagePaths;

@@ -59,9 +59,12 @@ export function recipeHash(kind = '2d') {
   return h.digest('hex').slice(0, 16);
 }
 
+/** The project's own cache; a package consumer's images go wherever its command says. */
+const DEFAULT_CACHE = join(root, '.cache');
+
 /** @param {'2d' | '3d'} kind */
-export function imageDir(kind = '2d') {
-  return join(root, '.cache', 'guest', kind === '3d' ? `3d-${recipeHash(kind)}` : recipeHash(kind));
+export function imageDir(kind = '2d', cache = DEFAULT_CACHE) {
+  return join(cache, 'guest', kind === '3d' ? `3d-${recipeHash(kind)}` : recipeHash(kind));
 }
 
 /** @param {'2d' | '3d'} kind */
@@ -74,11 +77,11 @@ export function imagePaths(kind = '2d', dir = imageDir(kind)) {
  * Returns the image paths, building the image first when the cache lacks it.
  * @param {'2d' | '3d'} kind
  */
-export function ensureGuestImage(kind = '2d') {
-  const paths = imagePaths(kind);
+export function ensureGuestImage(kind = '2d', cache = DEFAULT_CACHE) {
+  const paths = imagePaths(kind, imageDir(kind, cache));
   if (existsSync(paths.manifest)) return paths;
   const started = Date.now();
-  say(`building the ${kind} guest image (recipe ${recipeHash(kind)}) into ${relative(root, paths.dir)}`);
+  say(`building the ${kind} guest image (recipe ${recipeHash(kind)}) into ${paths.dir}`);
   const work = `${paths.dir}.work`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });

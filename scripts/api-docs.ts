@@ -10,13 +10,14 @@ import ts from 'typescript';
 const root = resolve(import.meta.dirname ?? '.', '..');
 export const API_DOC = join(root, 'docs', 'API.md');
 
-/** Each public entry point: its import specifier and its source module (from package.json `exports`, dist path mapped back to src). */
+/** Each public entry point with types: its import specifier and its source module (from package.json `exports`, the declaration's path mapped back to src). */
 export function entryPoints(): { specifier: string; source: string }[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, { import: string }> };
-  return Object.entries(pkg.exports).map(([key, target]) => ({
-    specifier: key === '.' ? pkg.name : `${pkg.name}/${key.replace(/^\.\//, '')}`,
-    source: join(root, target.import.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts')),
-  }));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, string | { types: string }> };
+  return Object.entries(pkg.exports).flatMap(([key, target]) =>
+    typeof target === 'string'
+      ? []
+      : [{ specifier: key === '.' ? pkg.name : `${pkg.name}/${key.replace(/^\.\//, '')}`, source: join(root, target.types.replace(/^\.\/dist\/types\//, '').replace(/\.d\.ts$/, '.ts')) }],
+  );
 }
 
 const FLAGS = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType | ts.TypeFormatFlags.WriteArrowStyleSignature;

@@ -10,7 +10,8 @@ import { V86 } from 'v86';
 import { attachVirtioGpuToV86, type EmbeddedVirtioGpu } from '../embed/v86-embed.ts';
 import type { BackendChoice } from '../presenters/backends.ts';
 import { restoreVirtioGpuState, saveVirtioGpuState } from '../vm/v86.ts';
-import { environmentProblem, fallbackText } from './environment.ts';
+import { missingRequirements } from '../embed/requirements.ts';
+import { fallbackText } from './environment.ts';
 import { guestV86Options } from './guest-image.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 import { showStats } from './stats-overlay.ts';
@@ -60,7 +61,7 @@ function show(text: string, error = false): void {
 }
 
 async function start(): Promise<void> {
-  const problem = environmentProblem();
+  const problem = missingRequirements();
   if (problem) throw new Error(problem);
   show('loading the guest image…');
   const { scanouts, backend, cold } = pageOptions();

@@ -9,6 +9,7 @@ import type { ScanoutConfig } from '../device/scanouts.ts';
 import type { BackendChoice } from '../presenters/backends.ts';
 import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worker-presenter.ts';
 import { attachVirtioGpu, virtioGpuTraffic, type AttachOptions, type V86Like } from '../vm/v86.ts';
+import { missingRequirements } from './requirements.ts';
 import { captureToBlob } from './screenshot.ts';
 import { SerialLog } from './serial-log.ts';
 import { StatsMeter, type GpuStats } from './stats.ts';
@@ -104,11 +105,13 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   if (emulator.is_running()) {
     throw new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots');
   }
+  const scanouts = scanoutConfigs(wanted);
+  const missing = missingRequirements();
+  if (missing) throw new Error(`virtio-gpu-web: ${missing}`);
   const loaded = whenLoaded(emulator);
   const serial = new SerialLog(serialLimit);
   const onSerial = (byte: number): void => serial.push(byte);
   emulator.add_listener('serial0-output-byte', onSerial);
-  const scanouts = scanoutConfigs(wanted);
   const canvases = scanouts.map((size, i) => {
     const canvas = container.ownerDocument.createElement('canvas');
     Object.assign(canvas, { width: size.width, height: size.height, tabIndex: 0, id: `${container.id || 'virtio-gpu'}-${i}`, title: `scanout ${i}` });

@@ -26,7 +26,8 @@ struct Varying { @builtin(position) position: vec4f, @location(0) uv: vec2f }
 }`;
 
 const PARAMS_BYTES = DRAW_PARAMS_FLOATS * 4;
-const TEXTURE_USAGE = GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
+/** A function, not a constant: WebGPU's globals exist only where WebGPU does, and this module loads in every browser. */
+const textureUsage = (): GPUTextureUsageFlags => GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST;
 
 const OVER: GPUBlendComponent = { srcFactor: 'src-alpha', dstFactor: 'one-minus-src-alpha', operation: 'add' };
 
@@ -162,7 +163,7 @@ export class WebGPUSurface implements Surface {
   private replaceLayer(old: Layer | null, width: number, height: number): Layer {
     if (old && old.texture.width === width && old.texture.height === height) return old;
     old?.texture.destroy();
-    const texture = this.device.createTexture({ size: { width, height }, format: 'rgba8unorm', usage: TEXTURE_USAGE });
+    const texture = this.device.createTexture({ size: { width, height }, format: 'rgba8unorm', usage: textureUsage() });
     const params = old?.params ?? this.device.createBuffer({ size: PARAMS_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const bindGroup = this.device.createBindGroup({
       layout: this.bindGroupLayout,

@@ -1,14 +1,15 @@
 /**
- * Vite plugins for pages that embed virtio-gpu-web:
- * `crossOriginIsolation()` sends the headers SharedArrayBuffer needs from the
- * dev server and `vite preview`; `offlineApp(...)` makes the build an
- * installable app that runs with the network off (manifest, icons, and a
- * service worker precaching every file of the build).
+ * Vite plugins for pages that embed virtio-gpu-web: `virtioGpuWeb()` is what
+ * every such page needs (the cross-origin isolation headers SharedArrayBuffer
+ * needs, from the dev server and `vite preview`, and the GPU worker found
+ * inside the package); `offlineApp(...)` makes the build an installable app
+ * that runs with the network off (manifest, icons, and a service worker
+ * precaching every file of the build).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Plugin, ResolvedConfig } from 'vite';
+import type { Plugin, PluginOption, ResolvedConfig } from 'vite';
 import { appIconPng } from './app-icon.ts';
 import { serviceWorkerSource } from './service-worker.ts';
 
@@ -25,6 +26,25 @@ export function crossOriginIsolation(): Plugin {
     name: 'virtio-gpu-web:cross-origin-isolation',
     config: () => ({ server: { headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } }, preview: { headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } } }),
   };
+}
+
+/**
+ * Lets Vite find and build the GPU worker inside the package: keeps
+ * virtio-gpu-web out of the dev server's dependency pre-bundling (the library
+ * makes its worker with `new URL('./gpu-worker.js', import.meta.url)`, which
+ * resolves only from the package's own folder) and, unless the config says
+ * otherwise, builds workers as the ES modules they are.
+ */
+export function gpuWorker(): Plugin {
+  return {
+    name: 'virtio-gpu-web:gpu-worker',
+    config: (user) => ({ optimizeDeps: { exclude: ['virtio-gpu-web'] }, ...(user.worker?.format === undefined && { worker: { format: 'es' as const } }) }),
+  };
+}
+
+/** Everything a Vite page that embeds virtio-gpu-web needs: `crossOriginIsolation()` and `gpuWorker()`. */
+export function virtioGpuWeb(): PluginOption[] {
+  return [crossOriginIsolation(), gpuWorker()];
 }
 
 export interface OfflineAppOptions {

@@ -77,11 +77,41 @@ export function restoreVirtioGpuState(device: VirtioGpuDevice, state: V86VirtioG
   device.restoreState(state.device);
 }
 
+/** The v86 versions this adapter is tested with (package.json names the same range as its peer dependency). */
+export const V86_VERSIONS = '^0.5.462';
+
+/** Each internal of v86's CPU the adapter calls, by the path that reaches it. */
+const V86_INTERNALS: readonly (readonly [string, (cpu: V86Cpu) => unknown])[] = [
+  ['cpu.devices.pci.register_device', (cpu) => cpu.devices.pci.register_device],
+  ['cpu.devices.pci.raise_irq', (cpu) => cpu.devices.pci.raise_irq],
+  ['cpu.devices.pci.lower_irq', (cpu) => cpu.devices.pci.lower_irq],
+  ['cpu.io.register_read', (cpu) => cpu.io.register_read],
+  ['cpu.io.register_write', (cpu) => cpu.io.register_write],
+  ['cpu.read_blob', (cpu) => cpu.read_blob],
+  ['cpu.write_blob', (cpu) => cpu.write_blob],
+];
+
+/** Throws, naming what is missing, when `cpu` is not the v86 this adapter was written against. */
+function checkV86(cpu: V86Cpu): void {
+  const missing = V86_INTERNALS.filter(([, reach]) => {
+    try {
+      return typeof reach(cpu) !== 'function';
+    } catch {
+      return true;
+    }
+  }).map(([path]) => path);
+  if (typeof cpu.memory_size?.[0] !== 'number') missing.push('cpu.memory_size');
+  if (missing.length) {
+    throw new Error(`virtio-gpu-web: this v86 has no ${missing.join(', ')}; virtio-gpu-web works with v86 ${V86_VERSIONS} (is another version installed? \`npm ls v86\` says which)`);
+  }
+}
+
 export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): VirtioGpuDevice {
   const cpu = emulator.v86?.cpu;
-  if (!cpu?.devices?.pci || !cpu.io) {
+  if (!cpu) {
     throw new Error("virtio-gpu-web: attachVirtioGpu needs a loaded v86 emulator: construct V86 with autostart: false and call it in the 'emulator-loaded' event, before run()");
   }
+  checkV86(cpu);
   const { pciSlot = 0x0d, ioPort = 0xe800, ...deviceOptions } = options;
   if (ioPort % BarLayout.SIZE !== 0 || ioPort < 0x1000 || ioPort > 0xffff - BarLayout.SIZE) {
     throw new RangeError(`virtio-gpu-web: ioPort must be a multiple of ${BarLayout.SIZE} from 0x1000 to 0xff80`);

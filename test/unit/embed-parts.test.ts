@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SerialLog } from '../../src/embed/serial-log.ts';
 import { attachVirtioGpuToV86 } from '../../src/embed/v86-embed.ts';
 import { StatsMeter } from '../../src/embed/stats.ts';
+import { createMemoryPresenter } from '../../src/presenters/memory-surface.ts';
+import { attachVirtioGpu, V86_VERSIONS, type V86Like } from '../../src/vm/v86.ts';
 
 describe('SerialLog', () => {
   it('keeps the newest characters up to its bound', () => {
@@ -63,5 +66,26 @@ describe('attachVirtioGpuToV86 misuse', () => {
 
   it('refuses a scanout count out of range', async () => {
     await expect(attachVirtioGpuToV86(emulator(false), container, { scanouts: 0 })).rejects.toThrow('scanouts must be a count from 1 to 16');
+  });
+});
+
+describe('attachVirtioGpu and another v86', () => {
+  it('names each internal it needs that this v86 lacks, and the versions it works with', () => {
+    const cpu = { devices: { pci: { register_device: () => {}, raise_irq: () => {}, lower_irq: () => {} } }, io: { register_read: () => {} }, read_blob: () => new Uint8Array(), write_blob: () => {}, memory_size: [128 << 20] };
+    expect(() => attachVirtioGpu({ v86: { cpu } } as unknown as V86Like, { scanouts: [{ width: 64, height: 64 }], presenter: createMemoryPresenter() })).toThrow(
+      `this v86 has no cpu.io.register_write; virtio-gpu-web works with v86 ${V86_VERSIONS}`,
+    );
+  });
+
+  it('names the same range as package.json gives npm', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { peerDependencies: Record<string, string> };
+    expect(pkg.peerDependencies.v86).toBe(V86_VERSIONS);
+  });
+});
+
+describe('a browser without WebGPU', () => {
+  it("loads the GPU worker's modules: nothing reads WebGPU's globals before choosing it (Firefox has none)", async () => {
+    expect(typeof (globalThis as { GPUTextureUsage?: unknown }).GPUTextureUsage).toBe('undefined');
+    await expect(import('../../src/presenters/backends.ts')).resolves.toHaveProperty('createSurfaces');
   });
 });

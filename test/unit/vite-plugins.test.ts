@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, preview, type InlineConfig } from 'vite';
+import { build, preview, resolveConfig, type InlineConfig } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 import exampleConfig from '../../examples/vite.config.ts';
 import { packageAliases } from '../../vite.config.ts';
@@ -30,7 +30,15 @@ describe('virtio-gpu-web/vite', () => {
     expect(() => new Function(sw)).not.toThrow();
   });
 
-  it('crossOriginIsolation() makes `vite preview` send COOP and COEP', async () => {
+  it('virtioGpuWeb() keeps the package out of pre-bundling, where its worker URL would not resolve, and builds workers as ES modules', async () => {
+    const resolved = await resolveConfig(config(), 'serve');
+    expect(resolved.optimizeDeps.exclude).toContain('virtio-gpu-web');
+    expect(resolved.worker.format).toBe('es');
+    const chosen = await resolveConfig({ ...config(), worker: { format: 'iife' } }, 'build');
+    expect(chosen.worker.format, "the page's own choice stands").toBe('iife');
+  });
+
+  it('virtioGpuWeb() makes `vite preview` send COOP and COEP', async () => {
     const server = await preview({ ...config(), preview: { port: 0, host: '127.0.0.1' } });
     try {
       const url = server.resolvedUrls!.local[0]!;
