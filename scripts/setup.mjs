@@ -74,3 +74,5 @@ function dpkgHas(pkg) {
 }
 
 export const CHROMIUM = { command: 'chromium', pkg: 'chromium' };
+/** Firefox ESR and the X server it draws WebGL2 on (headless Firefox has none on an OffscreenCanvas). */
+export const FIREFOX = [{ command: 'firefox-esr', pkg: 'firefox-esr' }, { command: 'Xvfb', pkg: 'xvfb' }];

@@ -1,14 +1,15 @@
 // The whole test suite from a fresh clone: installs what is missing, runs the
-// unit tests (vitest) and the browser tests (Playwright in Debian's Chromium),
-// and ends with one line: "N passed, N failed".
+// unit tests (vitest) and the browser tests (Playwright in Debian's Chromium,
+// and Debian's Firefox ESR through puppeteer-core), and ends with one line:
+// "N passed, N failed".
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGuestImage } from '../guest/build-image.mjs';
 import { ensureOracle } from './oracle.mjs';
-import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, fail, prepare, root, run, step } from './setup.mjs';
+import { CHROMIUM, ensureDebianPackages, FIREFOX, ensureNpmPackages, fail, prepare, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
-ensureDebianPackages([CHROMIUM], 'the browser for the end-to-end tests');
+ensureDebianPackages([CHROMIUM, ...FIREFOX], 'the browsers for the end-to-end tests');
 prepare('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)', 'a guest image could not be built', () => {
   ensureGuestImage('2d');
   ensureGuestImage('3d');
@@ -28,7 +29,7 @@ const unitOk = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=js
 step('Guest tests in Node (Linux in v86 driving the device)');
 const guestOk = run('npx', ['vitest', 'run', '-c', 'vitest.guest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'guest.json')}`]);
 
-step('Browser tests (Playwright, Chromium)');
+step('Browser tests (Playwright: Chromium, and Firefox ESR through puppeteer-core)');
 const e2eOk = run('npx', ['playwright', 'test']);
 
 /** Passed and failed counts from a runner's JSON report; a runner that failed without failing tests counts as one failure. */
