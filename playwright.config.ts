@@ -2,6 +2,9 @@ import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumPath } from './e2e/chromium.ts';
 import { appPort, devPort } from './e2e/servers.ts';
 
+/** The specs that load the whole machine. */
+const HEAVY = ['**/consumer.spec.ts', '**/firefox.spec.ts'];
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
@@ -15,6 +18,12 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
   },
+  projects: [
+    { name: 'chromium', testIgnore: HEAVY },
+    // Packing, installing and building a project, or a second browser on llvmpipe, take both cores for minutes:
+    // they run after the rest, so the tests that measure the guest's pace never share the machine with them.
+    { name: 'consumer and firefox', testMatch: HEAVY, dependencies: ['chromium'] },
+  ],
   webServer: [
     {
       command: `npx vite --port ${devPort} --strictPort --host 127.0.0.1`,
