@@ -2,18 +2,10 @@
  * Encodes trace records (src/trace/FORMAT.md) into chunks for a sink: a file
  * in Node, a growing buffer in a page.
  */
-export const TRACE_MAGIC = 'VGWTRACE';
-export const TRACE_VERSION = 1;
-export const TRACE_HEADER_SIZE = 16;
+import type { StructCodec } from '../protocol/codec.ts';
+import { CapsetRecord, CommandRecord, DeviceRecord, DisplaySize, FileHeader, MemoryRecord, RecordHeader, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, TraceRecord } from './trace-format.ts';
 
-export const TraceRecord = {
-  DEVICE: 1,
-  CAPSET: 2,
-  COMMAND: 3,
-  MEMORY: 4,
-} as const;
-
-export const TraceQueue = { CONTROL: 0, CURSOR: 1 } as const;
+export { TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_VERSION, TraceQueue, TraceRecord } from './trace-format.ts';
 
 export interface TraceSink {
   /** Takes `bytes`; the writer does not reuse them after the call. */
@@ -27,55 +19,36 @@ export interface TraceDisplay {
 
 export class TraceWriter {
   constructor(private readonly sink: TraceSink) {
-    const header = new Uint8Array(TRACE_HEADER_SIZE);
-    const view = new DataView(header.buffer);
-    for (let i = 0; i < TRACE_MAGIC.length; i++) header[i] = TRACE_MAGIC.charCodeAt(i);
-    view.setUint32(8, TRACE_VERSION, true);
-    view.setUint32(12, TRACE_HEADER_SIZE, true);
-    sink.write(header);
+    const magic = new Uint8Array(TRACE_MAGIC.length);
+    for (let i = 0; i < TRACE_MAGIC.length; i++) magic[i] = TRACE_MAGIC.charCodeAt(i);
+    sink.write(FileHeader.encode({ magic, version: TRACE_VERSION, headerSize: TRACE_HEADER_SIZE }));
   }
 
   device(features: bigint, displays: readonly TraceDisplay[]): void {
-    const { bytes, view } = this.record(TraceRecord.DEVICE, 12 + 8 * displays.length);
-    view.setBigUint64(8, features, true);
-    view.setUint32(16, displays.length, true);
-    displays.forEach((d, i) => {
-      view.setUint32(20 + 8 * i, d.width, true);
-      view.setUint32(24 + 8 * i, d.height, true);
-    });
+    const bytes = this.record(TraceRecord.DEVICE, DeviceRecord, { features, scanouts: displays.length }, DisplaySize.size * displays.length);
+    displays.forEach((d, i) => DisplaySize.write(bytes, RecordHeader.size + DeviceRecord.size + DisplaySize.size * i, d));
     this.sink.write(bytes);
   }
 
   capset(id: number, version: number, data: Uint8Array): void {
-    this.wordsThenBytes(TraceRecord.CAPSET, id, version, data);
+    this.sink.write(this.record(TraceRecord.CAPSET, CapsetRecord, { id, version }, data));
   }
 
   command(queue: number, responseType: number, request: Uint8Array): void {
-    this.wordsThenBytes(TraceRecord.COMMAND, queue, responseType, request);
+    this.sink.write(this.record(TraceRecord.COMMAND, CommandRecord, { queue, response: responseType }, request));
   }
 
   memory(resourceId: number, offset: number, data: Uint8Array): void {
-    const { bytes, view } = this.record(TraceRecord.MEMORY, 16 + data.length);
-    view.setUint32(8, resourceId, true);
-    view.setBigUint64(16, BigInt(offset), true);
-    bytes.set(data, 24);
-    this.sink.write(bytes);
+    this.sink.write(this.record(TraceRecord.MEMORY, MemoryRecord, { resourceId, offset }, data));
   }
 
-  /** A record whose payload is two u32 words and then `data`. */
-  private wordsThenBytes(kind: number, first: number, second: number, data: Uint8Array): void {
-    const { bytes, view } = this.record(kind, 8 + data.length);
-    view.setUint32(8, first, true);
-    view.setUint32(12, second, true);
-    bytes.set(data, 16);
-    this.sink.write(bytes);
-  }
-
-  private record(kind: number, length: number): { bytes: Uint8Array; view: DataView } {
-    const bytes = new Uint8Array(8 + length);
-    const view = new DataView(bytes.buffer);
-    view.setUint32(0, kind, true);
-    view.setUint32(4, length, true);
-    return { bytes, view };
+  /** A record of `kind` whose payload is `head` and then `tail` (bytes, or that many bytes left for the caller). */
+  private record<T>(kind: number, codec: StructCodec<T>, head: T, tail: Uint8Array | number): Uint8Array {
+    const tailBytes = typeof tail === 'number' ? tail : tail.length;
+    const bytes = new Uint8Array(RecordHeader.size + codec.size + tailBytes);
+    RecordHeader.write(bytes, 0, { kind, length: codec.size + tailBytes });
+    codec.write(bytes, RecordHeader.size, head);
+    if (typeof tail !== 'number') bytes.set(tail, RecordHeader.size + codec.size);
+    return bytes;
   }
 }

@@ -1,28 +1,31 @@
 /**
  * 3D end to end: the 3d guest's Mesa drives the device with virgl (a
  * recording renderer accepts the streams), each program's session is
- * recorded as a trace, and the reference renderer (virglrenderer on
- * llvmpipe) replays it. The frames it draws must hold the exact colours the
- * programs' scenes define (guest/gl-test-checks.ts).
+ * recorded as a trace (the test programs' from the trace cache, gl-traces.ts),
+ * and the reference renderer (virglrenderer on llvmpipe) replays it. The
+ * frames it draws must hold the exact colours the programs' scenes define
+ * (guest/gl-test-checks.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { pixel } from '../../guest/drm-test-checks.ts';
 import { GL_PROGRAM_PIXELS, GL_PROGRAMS, glProbes } from '../../guest/gl-test-checks.ts';
 import { runOracle, type OracleSummary } from '../../scripts/oracle.mjs';
-import { GuestSession } from '../../src/node/guest-session.ts';
+import type { GuestSession } from '../../src/node/guest-session.ts';
+import { bootGlGuest, ensureGlRecordings, GL_SCANOUT, recordRun, type GlRecording } from './gl-traces.ts';
 
-const WIDTH = 640, HEIGHT = 480;
+const { width: WIDTH, height: HEIGHT } = GL_SCANOUT;
 let guest: GuestSession;
+let programs: Map<string, GlRecording>;
 const out = mkdtempSync(join(tmpdir(), 'vgw-virgl-'));
 
 beforeAll(async () => {
-  guest = await GuestSession.boot({ image: ensureGuestImage('3d'), scanouts: [{ width: WIDTH, height: HEIGHT }], features: { virgl: true, contextInit: true }, bootTimeout: 150 });
-}, 180_000);
+  guest = await bootGlGuest();
+  programs = await ensureGlRecordings(guest);
+}, 900_000);
 
 afterAll(async () => {
   await guest?.stop();
@@ -35,18 +38,15 @@ interface Image {
   data: Uint8Array;
 }
 
-/** Runs `command` in the guest with the device recording, replays the trace, and returns the images the reference renderer wrote. */
-async function recordAndReplay(name: string, command: string, seconds = 120): Promise<{ output: string; summary: OracleSummary; frames: Image[]; readbacks: Image[] }> {
-  const chunks: Uint8Array[] = [];
-  const stop = guest.device.startRecording({ write: (bytes) => chunks.push(bytes) });
-  let output: string;
-  try {
-    output = (await guest.run(command, seconds)).output;
-  } finally {
-    stop();
-  }
-  const trace = join(out, `${name}.trace`);
-  writeFileSync(trace, Buffer.concat(chunks));
+interface Replayed {
+  output: string;
+  summary: OracleSummary;
+  frames: Image[];
+  readbacks: Image[];
+}
+
+/** Replays `trace` on the reference renderer and returns its summary and the images it wrote. */
+function replay(name: string, trace: string, output: string): Replayed {
   const dir = join(out, name);
   const run = runOracle(trace, dir, { stats: true });
   expect(run.status, run.stderr).toBe(0);
@@ -58,13 +58,27 @@ async function recordAndReplay(name: string, command: string, seconds = 120): Pr
   return { output, summary, frames: images.filter((i) => i.name.startsWith('frame-')), readbacks: images.filter((i) => i.name.startsWith('readback-')) };
 }
 
+/** A test program's cached trace, replayed. */
+function replayProgram(program: string): Replayed {
+  const { trace, output } = programs.get(program) as GlRecording;
+  return replay(program, trace, output);
+}
+
+/** Runs `command` in the guest with the device recording, and replays the trace. */
+async function recordAndReplay(name: string, command: string, seconds: number): Promise<Replayed> {
+  const { trace, output } = await recordRun(guest, command, seconds);
+  const file = join(out, `${name}.trace`);
+  writeFileSync(file, trace);
+  return replay(name, file, output);
+}
+
 /** Probes of images the programs draw off screen (render targets they read back), not on the scanout. */
 const OFF_SCREEN = /^(texture|target)/;
 
 describe('virgl streams of the 3D test programs, rendered by the reference renderer', () => {
-  it.each(GL_PROGRAMS.filter((p) => p !== 'vgw-gl-readpixels'))('%s: every probe read back, and the frame, hold the scene\'s colours', async (program) => {
+  it.each(GL_PROGRAMS.filter((p) => p !== 'vgw-gl-readpixels'))('%s: every probe read back, and the frame, hold the scene\'s colours', (program) => {
     const expected = GL_PROGRAM_PIXELS[program] as Record<string, readonly number[]>;
-    const { output, summary, frames, readbacks } = await recordAndReplay(program, program);
+    const { output, summary, frames, readbacks } = replayProgram(program);
     expect(summary.totals).toMatchObject({ skipped_failed: 0, renderer_errors: 0, stream_errors: 0, unknown_commands: 0 });
     const probes = glProbes(program, output);
     expect(probes.map((p) => p.name).sort()).toEqual(Object.keys(expected).sort());
@@ -78,9 +92,9 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     expect(onScreen.map((p) => [p.name, pixel(frame, p.x, HEIGHT - 1 - p.y)])).toEqual(onScreen.map((p) => [p.name, [...expected[p.name]!]]));
   }, 200_000);
 
-  it('vgw-gl-readpixels: the whole frame read back has the four quarter colours', async () => {
+  it('vgw-gl-readpixels: the whole frame read back has the four quarter colours', () => {
     const expected = GL_PROGRAM_PIXELS['vgw-gl-readpixels'] as Record<string, readonly number[]>;
-    const { readbacks } = await recordAndReplay('readpixels', 'vgw-gl-readpixels');
+    const { readbacks } = replayProgram('vgw-gl-readpixels');
     expect(readbacks.length).toBe(1);
     const frame = readbacks[0] as Image;
     expect([frame.width, frame.height]).toEqual([WIDTH, HEIGHT]);

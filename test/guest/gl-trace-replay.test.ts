@@ -1,0 +1,64 @@
+/**
+ * The TypeScript trace replayer against the reference replayer on the real
+ * traces of the 3D test programs (gl-traces.ts): replayed on the recording
+ * renderer, which draws nothing, it must take the same pictures under the
+ * same names, count the same commands, records and fences, and note the
+ * same things.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GL_PROGRAMS } from '../../guest/gl-test-checks.ts';
+import { runOracle, type OracleSummary } from '../../scripts/oracle.mjs';
+import { RecordingRenderer } from '../../src/renderers/recording-renderer.ts';
+import { picturesByTransfer, replayTrace, type FrameSource } from '../../src/trace/trace-replayer.ts';
+import { ensureGlTraces } from './gl-traces.ts';
+
+/** Counted by the reference only with --stats, which the TypeScript replayer does not take. */
+const STATS_ONLY_NOTES = ['virgl-stream-truncated'];
+/** A recording starts with the guest running: its console's framebuffer, made at boot, is not in the trace, yet the console writes to it. */
+const EXPECTED_NOTES = ['memory-for-unknown-resource', 'unknown-resource'];
+
+/** The recording renderer, with pictures through its own (empty) readbacks. */
+class PicturingRecorder extends RecordingRenderer implements FrameSource {
+  private readonly pictures = picturesByTransfer(this);
+
+  readPicture(...args: Parameters<FrameSource['readPicture']>): ReturnType<FrameSource['readPicture']> {
+    return this.pictures.readPicture(...args);
+  }
+}
+
+let traces: Map<string, string>;
+const out = mkdtempSync(join(tmpdir(), 'vgw-trace-replay-'));
+
+beforeAll(async () => {
+  traces = await ensureGlTraces();
+}, 900_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('the TypeScript replayer on the 3D test programs\' traces, beside the reference', () => {
+  it.each(GL_PROGRAMS)('%s: the same pictures, counts and notes', async (program) => {
+    const path = traces.get(program) as string;
+    const dir = join(out, program);
+    const oracle = runOracle(path, dir, { stats: true });
+    expect(oracle.status, oracle.stderr).toBe(0);
+    const reference = oracle.summary as OracleSummary;
+
+    const ours = await replayTrace(new Uint8Array(readFileSync(path)), new PicturingRecorder());
+    const { totals } = ours;
+    expect([totals.frames, totals.readbacks]).toEqual([reference.totals.frames, reference.totals.readbacks]);
+    expect(totals.frames + totals.readbacks).toBeGreaterThan(0);
+    const pictures = [...ours.frames, ...ours.readbacks];
+    expect(pictures.map((p) => p.name).sort()).toEqual(readdirSync(dir).sort());
+    expect(Object.fromEntries(ours.commands)).toEqual(reference.commands);
+    expect(ours.records).toEqual(reference.records);
+    expect({ commands: totals.commands, skipped: totals.skippedFailed, cursor: totals.cursor, fences: totals.fences, signalled: totals.fencesSignalled, errors: totals.rendererErrors }).toEqual({
+      commands: reference.totals.commands, skipped: reference.totals.skipped_failed, cursor: reference.totals.cursor, fences: reference.totals.fences, signalled: reference.totals.fences_signalled, errors: 0,
+    });
+    const referenceNotes = Object.fromEntries(Object.entries(reference.notes).filter(([key]) => !STATS_ONLY_NOTES.includes(key)));
+    expect(Object.fromEntries(ours.notes)).toEqual(referenceNotes);
+    expect([...ours.notes.keys()].filter((key) => !EXPECTED_NOTES.includes(key))).toEqual([]);
+  }, 120_000);
+});
