@@ -6,7 +6,7 @@
 import type { GuestMemory } from '../memory/guest-memory.ts';
 import type { StructCodec } from '../protocol/codec.ts';
 import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK, ResponseType } from '../protocol/constants.ts';
-import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
+import { VIRGL_BIND_RENDER_TARGET, VIRGL_RESOURCE_Y_0_TOP, VirglTarget } from '../protocol/virgl-formats.ts';
 import * as W from '../protocol/structs.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
 import type { Backing } from './backing.ts';
@@ -49,7 +49,7 @@ export class VirglCommands {
 
   /** As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use. */
   adopt2d(r: Resource2d): void {
-    r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
+    r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: VIRGL_RESOURCE_Y_0_TOP };
     this.renderer.createResource(r.id, r.virgl);
   }
 

@@ -80,6 +80,9 @@ export const VIRGL_FORMATS: ReadonlyMap<number, VirglFormatInfo> = new Map<numbe
 /** The formats a scanout can show (the four 32-bit RGB layouts virtio-gpu's 2D formats share). */
 export const VIRGL_SCANOUT_FORMATS: readonly number[] = [1, 2, 67, 134];
 
+/** RESOURCE_CREATE_3D's `flags` bit for an image whose row 0 is its top row, as QEMU and crosvm mark every 2D resource. */
+export const VIRGL_RESOURCE_Y_0_TOP = 1 << 0;
+
 /** RESOURCE_CREATE_3D's `bind` bit for images drawn into. */
 export const VIRGL_BIND_RENDER_TARGET = 1 << 1;
 

@@ -10,7 +10,7 @@ import type { StructCodec } from '../protocol/codec.ts';
 import { BlobMem, CapsetId, CommandType, CONTEXT_DEBUG_NAME_SIZE, CONTEXT_INIT_CAPSET_ID_MASK, HeaderFlag } from '../protocol/constants.ts';
 import { formatInfo } from '../protocol/formats.ts';
 import * as W from '../protocol/structs.ts';
-import { VIRGL_BIND_RENDER_TARGET, VirglTarget } from '../protocol/virgl-formats.ts';
+import { VIRGL_BIND_RENDER_TARGET, VIRGL_RESOURCE_Y_0_TOP, VirglTarget } from '../protocol/virgl-formats.ts';
 import { checkTransfer3d } from '../device/resource-3d.ts';
 import type { Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
 import { blobPicture, frameName, picturable, readbackName, type FrameSource, type Picture } from './replay-pictures.ts';
@@ -57,7 +57,6 @@ export async function replayTrace(bytes: Uint8Array, renderer: Renderer3d & Fram
 }
 
 /** virgl_hw.h: a resource whose row 0 is the top of the image, as the reference (and QEMU) creates 2D resources. */
-const VIRGL_RESOURCE_Y_0_TOP = 1 << 0;
 const ERROR_RESPONSES = { first: 0x1200, last: 0x12ff } as const;
 
 /** What a picture read from the renderer shows: a rectangle of level 0, layer `z`, read as `format`. */
