@@ -74,5 +74,7 @@ function dpkgHas(pkg) {
 }
 
 export const CHROMIUM = { command: 'chromium', pkg: 'chromium' };
+/** The GLSL reference compiler (glslangValidator). */
+export const GLSLANG = { command: 'glslangValidator', pkg: 'glslang-tools' };
 /** Firefox ESR and the X server it draws WebGL2 on (headless Firefox has none on an OffscreenCanvas). */
 export const FIREFOX = [{ command: 'firefox-esr', pkg: 'firefox-esr' }, { command: 'Xvfb', pkg: 'xvfb' }];

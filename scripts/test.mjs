@@ -6,10 +6,11 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGuestImage } from '../guest/build-image.mjs';
 import { ensureOracle } from './oracle.mjs';
-import { CHROMIUM, ensureDebianPackages, FIREFOX, ensureNpmPackages, fail, prepare, root, run, step } from './setup.mjs';
+import { CHROMIUM, ensureDebianPackages, ensureNpmPackages, FIREFOX, GLSLANG, fail, prepare, root, run, step } from './setup.mjs';
 
 ensureNpmPackages();
 ensureDebianPackages([CHROMIUM, ...FIREFOX], 'the browsers for the end-to-end tests');
+ensureDebianPackages([GLSLANG], "Khronos' reference GLSL compiler, which checks the shaders the virgl renderer writes");
 prepare('Guest images (Debian i386 kernel + busybox initramfs; the 3d one adds a disk with Mesa; cached in .cache/guest)', 'a guest image could not be built', () => {
   ensureGuestImage('2d');
   ensureGuestImage('3d');
