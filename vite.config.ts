@@ -12,6 +12,8 @@ export const packageAliases: Alias[] = [
 ];
 
 const GUEST_FILES = { 'vmlinuz': 'kernel', 'initramfs.cpio': 'initrd', 'bios.bin': 'bios' } as const;
+/** The 3d image adds its root disk; the dev server serves it at /guest-image/3d/<file> (built on first use, about a minute). */
+const GUEST_3D_FILES = { ...GUEST_FILES, 'disk.img': 'disk' } as const;
 
 /** Names the guest image and the code: a snapshot taken under another id is never resumed. */
 const imageId = (): string => JSON.stringify({ id: `${recipeHash()}-${sourceHash()}` });
@@ -24,6 +26,13 @@ function guestImage(): Plugin {
   return {
     name: 'virtio-gpu-web:guest-image',
     configureServer(server) {
+      server.middlewares.use('/guest-image/3d', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0] as keyof typeof GUEST_3D_FILES;
+        if (!(name in GUEST_3D_FILES)) return next();
+        const path = ensureGuestImage('3d')[GUEST_3D_FILES[name]] as string;
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(path).size, 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
+        createReadStream(path).pipe(res);
+      });
       server.middlewares.use('/guest-image', (req, res, next) => {
         const name = (req.url ?? '').replace(/^\//, '').split('?')[0] as keyof typeof GUEST_FILES | 'id';
         if (name === 'id') {

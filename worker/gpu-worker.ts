@@ -12,6 +12,9 @@ import { createSurfaces, type Backend, type BackendChoice } from '../src/present
 import { CompositingPresenter, nextAnimationFrame, type FrameScheduler } from '../src/presenters/compositing-presenter.ts';
 import { DamageTaker } from '../src/presenters/damage-mailbox.ts';
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
+import { rateLimitedLog } from '../src/device/rate-limited-log.ts';
+import type { Resource3dParams, Transfer3d } from '../src/renderers/renderer-3d.ts';
+import { VirglHost } from '../src/renderers/webgl2/virgl-host.ts';
 
 let presenter: CompositingPresenter | null = null;
 let mailbox: DamageTaker | null = null;
@@ -21,6 +24,13 @@ let backend: Backend = 'canvas2d';
 let closing = false;
 /** Times the worker has rebuilt its surfaces after losing the GPU device. */
 let recoveries = 0;
+/** The virgl renderer, once the VM side asked for 3D and WebGL2 could give it. */
+let virgl: VirglHost | null = null;
+
+function virglHost(): VirglHost {
+  if (!virgl) throw new Error('virtio-gpu-web: the GPU worker was asked for 3D work before virglInit()');
+  return virgl;
+}
 
 function active(): CompositingPresenter {
   if (!presenter) throw new Error('virtio-gpu-web: the GPU worker was used before init()');
@@ -85,8 +95,33 @@ const api = {
     void takeDamage(mailbox);
     return { backend, notes };
   },
-  createResource: (id: number, image: ResourceImage) => active().createResource(id, image),
-  destroyResource: (id: number) => active().destroyResource(id),
+  createResource: (id: number, image: ResourceImage) => {
+    virgl?.imageCreated(id, image);
+    return active().createResource(id, image);
+  },
+  destroyResource: (id: number) => {
+    virgl?.imageDestroyed(id);
+    return active().destroyResource(id);
+  },
+  /** Starts the virgl renderer on a WebGL2 context of the worker's own: the GPU's name, or why there is none. */
+  virglInit(): { ok: true; renderer: string } | { ok: false; reason: string } {
+    if (virgl) return { ok: true, renderer: virgl.description };
+    const made = VirglHost.create(rateLimitedLog((message) => console.warn(`virtio-gpu-web: ${message}`)));
+    if (typeof made === 'string') return { ok: false, reason: made };
+    virgl = made;
+    return { ok: true, renderer: made.description };
+  },
+  virglCreateContext: (ctxId: number, capsetId: number, name: string) => virglHost().createContext(ctxId, capsetId, name),
+  virglDestroyContext: (ctxId: number) => virglHost().destroyContext(ctxId),
+  virglCreateResource: (id: number, params: Resource3dParams) => virglHost().createResource(id, params),
+  virglDestroyResource: (id: number) => virglHost().destroyResource(id),
+  virglTransferToHost: (t: Transfer3d, bytes: Uint8Array) => virglHost().transferToHost(t, bytes),
+  virglTransferFromHost(t: Transfer3d, length: number): Uint8Array {
+    const bytes = virglHost().transferFromHost(t, length);
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  },
+  virglSubmit: (ctxId: number, stream: Uint8Array) => virglHost().submit(ctxId, stream),
+  virglPresent: (id: number, rect: Rect) => virglHost().present(id, rect),
   setScanout: (index: number, source: ScanoutSource | null) => active().setScanout(index, source),
   setCursor: (index: number, image: CursorImage | null, x: number, y: number) => active().setCursor(index, image, x, y),
   moveCursor: (index: number, x: number, y: number, visible: boolean) => active().moveCursor(index, x, y, visible),

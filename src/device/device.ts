@@ -498,13 +498,27 @@ export class VirtioGpuDevice {
     const { r } = cmd;
     if (resource.kind === '3d') return;
     if (resource.kind === '2d' && !fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+    // An image the 3D renderer draws into is shown as the renderer has it: its pixels come back first.
+    const drawn = resource.kind === '2d' && resource.virgl && resource.scanoutMask ? this.renderer3d.present?.(resource.id, r) : undefined;
+    if (drawn) {
+      const rect = { ...r };
+      return drawn.then(
+        () => this.flushOnScanouts(resource, rect, this.flushDamage),
+        (error: unknown) => this.report('3D present', error),
+      );
+    }
+    return this.flushOnScanouts(resource, r, this.flushDamage);
+  }
+
+  /** Hands the part of `r` on each scanout that shows `resource` to the presenter. */
+  private flushOnScanouts(resource: Resource, r: W.Rect, damage: Rect): Promise<unknown> | void {
     let presented: Promise<unknown> | undefined;
     let shown = false;
     for (const scanout of this.scanouts) {
       if (!(resource.scanoutMask & (1 << scanout.index))) continue;
-      if (!intersectInto(this.flushDamage, r, scanout.rect)) continue;
+      if (!intersectInto(damage, r, scanout.rect)) continue;
       shown = true;
-      const held = this.flushScanout(scanout, this.flushDamage);
+      const held = this.flushScanout(scanout, damage);
       if (held) presented = presented ? Promise.all([presented, held]) : held;
     }
     if (!shown && resource.kind === 'blob') fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} of blob ${resource.id} is on no scanout`);

@@ -148,32 +148,35 @@ export class VirglCommands {
     this.renderer.createResource(cmd.resourceId, params);
   }
 
-  transfer3d(request: Uint8Array, toHost: boolean): void {
+  transfer3d(request: Uint8Array, toHost: boolean): void | Promise<void> {
     const cmd = this.scope.decode(W.TransferHost3d, request);
     if (this.scope.hdr.ctxId !== 0) this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(cmd.resourceId);
     const { box } = cmd;
     const t = this.setTransfer(this.scope.hdr.ctxId, resource.id, cmd.level, box.x, box.y, box.z, box.w, box.h, box.d, cmd.offset, cmd.stride, cmd.layerStride);
-    this.runTransfer3d(resource, t, toHost);
+    return this.runTransfer3d(resource, t, toHost);
   }
 
   /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
-  private runTransfer3d(resource: Resource, t: Transfer3d, toHost: boolean): void {
+  private runTransfer3d(resource: Resource, t: Transfer3d, toHost: boolean): void | Promise<void> {
     const params = virglOf(resource);
     check(params !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
     const backing = resource.backing;
     if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     checkTransfer3d(params, t, backing.totalBytes);
-    const access = this.window;
-    access.backing = backing;
     if (toHost) {
+      const access = this.window;
+      access.backing = backing;
       const { box } = t;
       // A displayable image keeps host pixels for the scanout too.
       if (resource.kind === '2d') backing.copyRowsOut(this.scope.memory, t.offset, t.stride, resource.pixels, box.y * resource.stride + box.x * 4, resource.stride, box.w * 4, box.h);
       this.renderer.transferToHost(t, access);
-    } else {
-      this.renderer.transferFromHost(t, access);
+      return;
     }
+    // Bytes that arrive later go through a window of their own: the shared one moves on with the next transfer.
+    const later = new BackingWindow(this.scope.memory);
+    later.backing = backing;
+    return this.renderer.transferFromHost(t, later);
   }
 
   /** The one Transfer3d the device reuses, filled in for this command. */

@@ -8,6 +8,7 @@ import type { VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import type { BackendChoice } from '../presenters/backends.ts';
 import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worker-presenter.ts';
+import { WorkerRenderer3d } from '../renderers/worker-renderer-3d.ts';
 import { attachVirtioGpu, virtioGpuTraffic, type AttachOptions, type V86Like } from '../vm/v86.ts';
 import { missingRequirements } from './requirements.ts';
 import { captureToBlob } from './screenshot.ts';
@@ -40,6 +41,13 @@ export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scan
   onRecovery?: (what: string) => void;
   /** Told after each frame the GPU worker presented, with its scanout. */
   onFrame?: (scanout: number) => void;
+  /**
+   * Offer the guest 3D (virgl, with CONTEXT_INIT): its Mesa then draws with
+   * the page's GPU through WebGL2 in the GPU worker. Default false for now;
+   * where the worker has no usable WebGL2 the guest gets no 3D and `threeD`
+   * says why.
+   */
+  virgl?: boolean;
 }
 
 export interface EmbeddedVirtioGpu {
@@ -51,6 +59,8 @@ export interface EmbeddedVirtioGpu {
   /** The drawing backend chosen, and why better ones were passed over. */
   readonly backend: WorkerPresenter['backend'];
   readonly notes: readonly string[];
+  /** "virgl on WebGL2 (the GPU's name)", or why the guest has no 3D. */
+  readonly threeD: string;
   /**
    * The guest's first serial port: what it wrote (the newest `serialLimit`
    * characters), how many characters it wrote since the start, what it wrote
@@ -101,7 +111,7 @@ function whenLoaded(emulator: V86Emulator): Promise<void> {
  * emulator unless `start: false`. Call it right after `new V86(...)`.
  */
 export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTMLElement, options: V86EmbedOptions = {}): Promise<EmbeddedVirtioGpu> {
-  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, ...attachOptions } = options;
+  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, virgl = false, ...attachOptions } = options;
   if (emulator.is_running()) {
     throw new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots');
   }
@@ -133,8 +143,11 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     emulator.remove_listener('serial0-output-byte', onSerial);
     throw error;
   }
+  const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: false)' };
+  const log = attachOptions.log ?? ((message: string) => console.warn(message));
+  const with3d = threeD.ok ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d: new WorkerRenderer3d(() => presenter.gpuWorker, log) } : {};
   await loaded;
-  const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, scanouts, presenter });
+  const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, ...with3d, scanouts, presenter });
   const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);
   const meter = new StatsMeter(() => ({ frames: presented(), ...virtioGpuTraffic(device) }));
   const handle: EmbeddedVirtioGpu = {
@@ -146,6 +159,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     },
     backend: presenter.backend,
     notes: presenter.notes,
+    threeD: threeD.ok ? `virgl on WebGL2 (${threeD.renderer})` : `off: ${threeD.reason}`,
     serial: {
       get text() {
         return serial.text;

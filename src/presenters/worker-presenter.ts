@@ -188,6 +188,11 @@ export class WorkerPresenter implements Presenter {
     }
   }
 
+  /** The GPU worker now running (another one after a crash), for work beyond presenting: the virgl renderer. */
+  get gpuWorker(): Comlink.Remote<GpuWorkerApi> {
+    return this.remote;
+  }
+
   /** Forwards a call; a call to a worker that dies first is dropped (the new worker gets the state replayed). */
   private async call(send: (remote: Comlink.Remote<GpuWorkerApi>) => Promise<void>): Promise<void> {
     await this.ready;

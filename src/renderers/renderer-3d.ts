@@ -54,7 +54,14 @@ export interface Renderer3d {
   createResource(resourceId: number, params: Resource3dParams): void;
   destroyResource(resourceId: number): void;
   transferToHost(transfer: Transfer3d, backing: BackingAccess): void;
-  transferFromHost(transfer: Transfer3d, backing: BackingAccess): void;
+  /** A promise when the bytes arrive later: `backing` stays valid until it settles, and the command's fence waits for it. */
+  transferFromHost(transfer: Transfer3d, backing: BackingAccess): void | Promise<void>;
+  /**
+   * A displayable resource is about to be shown: the pixels of `rect` as the
+   * renderer has drawn them go where the presenter reads the resource (its
+   * ResourceImage). Absent for renderers that draw nothing.
+   */
+  present?(resourceId: number, rect: Readonly<{ x: number; y: number; width: number; height: number }>): void | Promise<void>;
   /** Runs a virgl command stream; a promise when the work completes later (the fence waits for it). */
   submit(ctxId: number, commands: Uint8Array): void | Promise<void>;
 }

@@ -1,0 +1,82 @@
+/**
+ * The VM thread's side of the virgl renderer in the GPU worker: every call
+ * goes to the worker in order, carrying what it needs (v86's memory is not
+ * shared, so a transfer's bytes and a stream travel as buffers of their
+ * own, moved, not copied again); answers that depend on the GPU (a submit's
+ * fence, a transfer back, a displayable image read back for the scanout)
+ * come back as promises, so the VM thread never waits.
+ */
+import * as Comlink from 'comlink';
+import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
+import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
+
+type Remote = Comlink.Remote<GpuWorkerApi>;
+
+/** The bytes of the backing a transfer touches, from its offset: its rows and layers with their pitches. */
+function spanOf(t: Transfer3d, backing: BackingAccess): number {
+  const { box } = t;
+  return Math.max(0, Math.min((box.d - 1) * t.layerStride + box.h * t.stride, backing.size - t.offset));
+}
+
+/** A plain copy of the device's reused transfer, for a message. */
+function copyOf(t: Transfer3d): Transfer3d {
+  return { ...t, box: { ...t.box } };
+}
+
+export class WorkerRenderer3d implements Renderer3d {
+  /**
+   * `remote`: the current GPU worker. A worker that replaced a crashed one
+   * has lost every 3D object: its calls fail, and `log` hears why (the
+   * guest's 3D programs stop drawing; its console and 2D scanouts go on).
+   */
+  constructor(
+    private readonly remote: () => Remote,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** A call whose answer nobody waits for: a failure is logged, never left unhandled. */
+  private send(call: (remote: Remote) => Promise<unknown>): void {
+    call(this.remote()).catch((error: unknown) => this.log(`virtio-gpu-web: 3D work failed in the GPU worker: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  createContext(ctxId: number, capsetId: number, name: string): void {
+    this.send((r) => r.virglCreateContext(ctxId, capsetId, name));
+  }
+
+  destroyContext(ctxId: number): void {
+    this.send((r) => r.virglDestroyContext(ctxId));
+  }
+
+  attachResource(): void {}
+
+  detachResource(): void {}
+
+  createResource(resourceId: number, params: Resource3dParams): void {
+    this.send((r) => r.virglCreateResource(resourceId, { ...params }));
+  }
+
+  destroyResource(resourceId: number): void {
+    this.send((r) => r.virglDestroyResource(resourceId));
+  }
+
+  transferToHost(t: Transfer3d, backing: BackingAccess): void {
+    const bytes = new Uint8Array(spanOf(t, backing));
+    backing.read(t.offset, bytes);
+    this.send((r) => r.virglTransferToHost(copyOf(t), Comlink.transfer(bytes, [bytes.buffer])));
+  }
+
+  async transferFromHost(t: Transfer3d, backing: BackingAccess): Promise<void> {
+    const offset = t.offset;
+    const bytes = await this.remote().virglTransferFromHost(copyOf(t), spanOf(t, backing));
+    backing.write(offset, bytes);
+  }
+
+  submit(ctxId: number, commands: Uint8Array): Promise<void> {
+    const stream = commands.slice();
+    return this.remote().virglSubmit(ctxId, Comlink.transfer(stream, [stream.buffer]));
+  }
+
+  present(resourceId: number, rect: Readonly<{ x: number; y: number; width: number; height: number }>): Promise<void> {
+    return this.remote().virglPresent(resourceId, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+  }
+}
