@@ -3,7 +3,7 @@ import { chromiumArgs, chromiumPath } from './e2e/chromium.ts';
 import { appPort, devPort } from './e2e/servers.ts';
 
 /** The specs that load the whole machine. */
-const HEAVY = ['**/consumer.spec.ts', '**/firefox.spec.ts'];
+const HEAVY = ['**/consumer.spec.ts', '**/firefox.spec.ts', '**/gl-guest.spec.ts'];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -20,9 +20,9 @@ export default defineConfig({
   },
   projects: [
     { name: 'chromium', testIgnore: HEAVY },
-    // Packing, installing and building a project, or a second browser on llvmpipe, take both cores for minutes:
+    // Packing, installing and building a project, a second browser on llvmpipe, or the 3d guest, take both cores for minutes:
     // they run after the rest, so the tests that measure the guest's pace never share the machine with them.
-    { name: 'consumer and firefox', testMatch: HEAVY, dependencies: ['chromium'] },
+    { name: 'heavy', testMatch: HEAVY, dependencies: ['chromium'] },
   ],
   webServer: [
     {

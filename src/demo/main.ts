@@ -24,12 +24,12 @@ const screens = element('screen');
 const fit = element<HTMLInputElement>('fit');
 
 /** `?scanouts=N&size=WxH&backend=B&cold`: how many displays, their size, the drawing backend, and whether to skip the snapshot. */
-function pageOptions(): { scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean } {
+function pageOptions(): { scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
   const params = new URLSearchParams(location.search);
   const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
   const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
   const backend = (['webgpu', 'webgl2', 'canvas2d'] as const).find((b) => b === params.get('backend')) ?? 'auto';
-  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold') };
+  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.has('virgl') };
 }
 
 export interface DemoState {
@@ -64,9 +64,9 @@ async function start(): Promise<void> {
   const problem = missingRequirements();
   if (problem) throw new Error(problem);
   show('loading the guest image…');
-  const { scanouts, backend, cold } = pageOptions();
+  const { scanouts, backend, cold, virgl } = pageOptions();
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
-  const id = `${imageId}-${JSON.stringify(scanouts)}`;
+  const id = `${imageId}-${JSON.stringify({ scanouts, virgl })}`;
   const [options, saved] = await Promise.all([guestV86Options(), cold ? null : loadSnapshot(id).catch(() => null)]);
   const emulator = new V86(options);
   let state: DemoState | undefined;
@@ -75,9 +75,9 @@ async function start(): Promise<void> {
     state.firstFrameMs = performance.now();
     boot.hidden = true;
     state.gpu.canvases[0]?.focus();
-    show(`Linux on virtio-gpu-web (${fallbackText(state.gpu)}, ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
+    show(`Linux on virtio-gpu-web (${fallbackText(state.gpu)}; 3D: ${state.gpu.threeD}; ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
-  const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
+  const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, virgl, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
   state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
   window.vgw = state;
   // The emulator has not run yet: no serial output is missed.

@@ -73,7 +73,7 @@ const READS_BACKING = new Map<number, number>([
 ]);
 
 type SavedResource =
-  | { kind: '2d'; id: number; format: number; width: number; height: number; pixels: Uint8Array; backing: SavedBacking | null; uuid: Uint8Array | null; virgl: Resource3dParams | null }
+  | { kind: '2d'; id: number; format: number; width: number; height: number; pixels: Uint8Array; backing: SavedBacking | null; uuid: Uint8Array | null; virgl: Resource3dParams | null; drawn: boolean }
   | { kind: 'blob'; id: number; size: number; blobFlags: number; backing: SavedBacking | null; uuid: Uint8Array | null };
 type SavedBacking = { addrs: Float64Array; lengths: Uint32Array };
 
@@ -317,7 +317,7 @@ export class VirtioGpuDevice {
       eventsRead: this.eventsRead,
       resources: saved.map((r): SavedResource =>
         r.kind === '2d'
-          ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl }
+          ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl, drawn: r.drawn }
           : { kind: 'blob', ...common(r), size: r.size, blobFlags: r.blobFlags },
       ),
       scanouts: this.scanouts.map((s) => ({
@@ -342,7 +342,8 @@ export class VirtioGpuDevice {
         r.backing = backing;
         r.uuid = saved.uuid;
         r.virgl = saved.virgl ?? null;
-        if (r.virgl) this.renderer3d.createResource(r.id, r.virgl);
+        r.drawn = saved.drawn;
+        if (r.drawn) this.renderer3d.createResource(r.id, r.virgl!);
         this.showable(r);
       } else if (backing) {
         this.resources.createBlob(saved.id, saved.size, saved.blobFlags, backing).uuid = saved.uuid;
@@ -499,7 +500,7 @@ export class VirtioGpuDevice {
     if (resource.kind === '3d') return;
     if (resource.kind === '2d' && !fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     // An image the 3D renderer draws into is shown as the renderer has it: its pixels come back first.
-    const drawn = resource.kind === '2d' && resource.virgl && resource.scanoutMask ? this.renderer3d.present?.(resource.id, r) : undefined;
+    const drawn = resource.kind === '2d' && resource.drawn && resource.scanoutMask ? this.renderer3d.present?.(resource.id, r) : undefined;
     if (drawn) {
       const rect = { ...r };
       return drawn.then(

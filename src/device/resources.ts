@@ -22,8 +22,10 @@ export interface Resource2d extends ResourceBase {
   /** Bytes per row of `pixels` (width * 4: virtio-gpu's 2D formats are all 32-bit). */
   readonly stride: number;
   readonly pixels: Uint8Array;
-  /** Set when RESOURCE_CREATE_3D made it: a 3D image a scanout can show, kept in host pixels too. */
+  /** Set when virgl contexts may use it: RESOURCE_CREATE_3D made it (a 3D image a scanout can show, kept in host pixels too), or virgl adopted a 2D resource. */
   virgl: Resource3dParams | null;
+  /** RESOURCE_CREATE_3D made it: the 3D renderer draws into it, so a scanout shows it as the renderer has it. */
+  drawn: boolean;
 }
 
 /** A virgl resource a scanout cannot show: its storage is the 3D renderer's, charged here by size. */
@@ -89,7 +91,7 @@ export class ResourceTable {
     check(width <= maxDimension && height <= maxDimension, ERR_INVALID_PARAMETER, () => `${width}x${height} exceeds the largest dimension ${maxDimension}`);
     const stride = width * info.bytesPerPixel;
     const pixels = this.allocatePixels(stride * height);
-    const resource: Resource2d = { kind: '2d', id, format: format as Format, width, height, stride, pixels, backing: null, scanoutMask: 0, uuid: null, virgl: null };
+    const resource: Resource2d = { kind: '2d', id, format: format as Format, width, height, stride, pixels, backing: null, scanoutMask: 0, uuid: null, virgl: null, drawn: false };
     this.byId.set(id, resource);
     return resource;
   }

@@ -37,6 +37,9 @@ export class VirglCommands {
   readonly contexts: ContextTable;
   private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly window: BackingWindow;
+  private readonly pixelsWindow = new PixelsWindow();
+  /** Adopted 2D resources the renderer holds (a context attached them). */
+  private readonly adopted = new Set<number>();
 
   constructor(
     private readonly scope: CommandScope,
@@ -47,24 +50,44 @@ export class VirglCommands {
     this.window = new BackingWindow(scope.memory);
   }
 
-  /** As QEMU's virgl device: a 2D resource is also a single-level 2D image contexts may use. */
+  /**
+   * As QEMU's virgl device: a 2D resource is also a single-level 2D image
+   * contexts may use. The renderer gets it only once a context attaches it:
+   * until then (the console's framebuffer, always) its transfers cost one copy, not two.
+   */
   adopt2d(r: Resource2d): void {
     r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: VIRGL_RESOURCE_Y_0_TOP };
-    this.renderer.createResource(r.id, r.virgl);
+  }
+
+  /** Whether the renderer holds `resource`: every 3D resource, and adopted 2D ones once a context attached them. */
+  private inRenderer(resource: Resource): boolean {
+    return resource.kind === '2d' && !resource.drawn ? this.adopted.has(resource.id) : virglOf(resource) !== null;
+  }
+
+  /** An adopted 2D image goes to the renderer with the pixels it has now. */
+  private giveAdopted(r: Resource2d): void {
+    this.adopted.add(r.id);
+    this.renderer.createResource(r.id, r.virgl!);
+    const access = this.pixelsWindow;
+    access.pixels = r.pixels;
+    this.renderer.transferToHost(this.setTransfer(0, r.id, 0, 0, 0, 0, r.width, r.height, 1, 0, r.stride, r.stride * r.height), access);
+    access.pixels = null;
   }
 
   /** Resource `resource` is going: out of every context, and out of the renderer. */
   forget(resource: Resource): void {
-    const rendered = virglOf(resource) !== null;
+    const rendered = this.inRenderer(resource);
     for (const context of this.contexts.detachEverywhere(resource.id)) if (rendered) this.renderer.detachResource(context.id, resource.id);
     if (rendered) this.renderer.destroyResource(resource.id);
+    this.adopted.delete(resource.id);
   }
 
   /** Device reset: every context and every renderer resource goes. */
   reset(resources: Iterable<Resource>): void {
-    for (const resource of resources) if (virglOf(resource)) this.renderer.destroyResource(resource.id);
+    for (const resource of resources) if (this.inRenderer(resource)) this.renderer.destroyResource(resource.id);
     for (const id of this.contexts.ids()) this.renderer.destroyContext(id);
     this.contexts.clear();
+    this.adopted.clear();
   }
 
   /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
@@ -112,15 +135,15 @@ export class VirglCommands {
     const context = this.contexts.find(this.scope.hdr.ctxId);
     const resource = this.scope.resources.find(this.scope.decode(W.ResourceOnly, request).resourceId);
     // Linux attaches every buffer a DRM client opens, guest blobs too; the renderer hears of those it holds.
-    const rendered = virglOf(resource) !== null;
-    if (attach) {
-      check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
-      context.resources.add(resource.id);
-      if (rendered) this.renderer.attachResource(context.id, resource.id);
-    } else {
+    if (!attach) {
       check(context.resources.delete(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is not attached to context ${context.id}`);
-      if (rendered) this.renderer.detachResource(context.id, resource.id);
+      if (this.inRenderer(resource)) this.renderer.detachResource(context.id, resource.id);
+      return;
     }
+    check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
+    context.resources.add(resource.id);
+    if (resource.kind === '2d' && resource.virgl && !this.inRenderer(resource)) this.giveAdopted(resource);
+    if (this.inRenderer(resource)) this.renderer.attachResource(context.id, resource.id);
   }
 
   resourceCreate3d(request: Uint8Array): void {
@@ -141,6 +164,7 @@ export class VirglCommands {
     if (isDisplayable(params)) {
       const r = this.scope.resources.create2d(cmd.resourceId, params.format, params.width, params.height);
       r.virgl = params;
+      r.drawn = true;
       this.scope.showable(r);
     } else {
       this.scope.resources.create3d(cmd.resourceId, params, hostBytes);
@@ -170,7 +194,7 @@ export class VirglCommands {
       const { box } = t;
       // A displayable image keeps host pixels for the scanout too.
       if (resource.kind === '2d') backing.copyRowsOut(this.scope.memory, t.offset, t.stride, resource.pixels, box.y * resource.stride + box.x * 4, resource.stride, box.w * 4, box.h);
-      this.renderer.transferToHost(t, access);
+      if (this.inRenderer(resource)) this.renderer.transferToHost(t, access);
       return;
     }
     // Bytes that arrive later go through a window of their own: the shared one moves on with the next transfer.
@@ -205,6 +229,23 @@ export class VirglCommands {
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
     return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
   }
+}
+
+/** A window on a 2D resource's host pixels, read as if they were a backing with the image's own pitch. */
+class PixelsWindow implements BackingAccess {
+  pixels: Uint8Array | null = null;
+
+  get size(): number {
+    return this.pixels?.length ?? 0;
+  }
+
+  read(offset: number, into: Uint8Array): void {
+    const from = this.pixels?.subarray(offset, offset + into.length) ?? new Uint8Array(0);
+    into.set(from);
+    into.fill(0, from.length);
+  }
+
+  write(): void {}
 }
 
 /** The renderer's window on the backing of the transfer under way: one object, pointed at each transfer's backing. */

@@ -43,9 +43,11 @@ export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scan
   onFrame?: (scanout: number) => void;
   /**
    * Offer the guest 3D (virgl, with CONTEXT_INIT): its Mesa then draws with
-   * the page's GPU through WebGL2 in the GPU worker. Default false for now;
-   * where the worker has no usable WebGL2 the guest gets no 3D and `threeD`
-   * says why.
+   * the page's GPU through WebGL2 in the GPU worker. Default false: with
+   * virgl offered, Linux 6.1 no longer makes its console's buffers guest
+   * blobs, and the console loses the paced single-copy path blobs have.
+   * Where the worker has no usable WebGL2 the guest gets no 3D and
+   * `threeD` says why.
    */
   virgl?: boolean;
 }
@@ -143,7 +145,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     emulator.remove_listener('serial0-output-byte', onSerial);
     throw error;
   }
-  const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: false)' };
+  const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: true offers it)' };
   const log = attachOptions.log ?? ((message: string) => console.warn(message));
   const with3d = threeD.ok ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d: new WorkerRenderer3d(() => presenter.gpuWorker, log) } : {};
   await loaded;
