@@ -46,7 +46,8 @@ export function ensureNpmPackages() {
     return;
   }
   step('Installing npm packages (npm ci)');
-  if (!run('npm', ['ci', '--no-audit', '--no-fund'])) fail('npm ci failed: see the npm output above');
+  // Inside `npm pack --dry-run` (the prepack build) npm tells nested npm commands to be dry runs too: this install must be real.
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, npm_config_dry_run: 'false' } })) fail('npm ci failed: see the npm output above');
 }
 
 /** Installs Debian packages that are missing, through apt-get (as root, or with sudo). */
