@@ -1,19 +1,18 @@
 /**
  * The TypeScript trace replayer against the reference replayer on the real
- * traces of the 3D test programs (gl-traces.ts): replayed on the recording
- * renderer, which draws nothing, it must take the same pictures under the
- * same names, count the same commands, records and fences, and note the
- * same things.
+ * traces of the 3D test programs and applications (gl-traces.ts): replayed
+ * on the recording renderer, which draws nothing, it must take the same
+ * pictures under the same names, count the same commands, records and
+ * fences, and note the same things.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GL_PROGRAMS } from '../../guest/gl-test-checks.ts';
 import { runOracle, type OracleSummary } from '../../scripts/oracle.mjs';
 import { RecordingRenderer } from '../../src/renderers/recording-renderer.ts';
 import { picturesByTransfer, replayTrace, type FrameSource } from '../../src/trace/trace-replayer.ts';
-import { ensureGlTraces } from './gl-traces.ts';
+import { ensureGlTraces, GL_TRACES } from './gl-traces.ts';
 
 /** Counted by the reference only with --stats, which the TypeScript replayer does not take. */
 const STATS_ONLY_NOTES = ['virgl-stream-truncated'];
@@ -38,8 +37,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe('the TypeScript replayer on the 3D test programs\' traces, beside the reference', () => {
-  it.each(GL_PROGRAMS)('%s: the same pictures, counts and notes', async (program) => {
+describe('the TypeScript replayer on the 3D test programs\' and applications\' traces, beside the reference', () => {
+  it.each(GL_TRACES)('%s: the same pictures, counts and notes', async (program) => {
     const path = traces.get(program) as string;
     const dir = join(out, program);
     const oracle = runOracle(path, dir, { stats: true });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VIRGL_FORMATS } from '../../src/protocol/virgl-formats.ts';
-import { GL_FORMATS, glFormat } from '../../src/renderers/webgl2/formats.ts';
+import { GL, GL_FORMATS, glFormat } from '../../src/renderers/webgl2/formats.ts';
 import { guestToGl, readToGuest } from '../../src/renderers/webgl2/pixel-layout.ts';
 import { vertexFormat } from '../../src/renderers/webgl2/vertex-formats.ts';
 
@@ -16,6 +16,16 @@ describe('WebGL2 formats', () => {
     for (const format of GL_FORMATS.filter((f) => f.channels.length > 0)) {
       expect(format.channels.reduce((n, [, encoding]) => n + sizes[encoding]!, 0), VIRGL_FORMATS.get(format.virgl)!.name).toBe(format.bytesPerTexel);
     }
+  });
+
+  it('stores luminance and alpha formats in R8 and RG8, which WebGL2 can allocate, read through a swizzle and read back', () => {
+    const forms = [9, 10, 12].map((n) => glFormat(n)!);
+    expect(forms.map((f) => [f.internalFormat, f.format, f.swizzle, f.read, f.channels.length, f.renderable])).toEqual([
+      [GL.R8, GL.RED, 'rrr1', 'unorm8', 1, false],
+      [GL.R8, GL.RED, '000r', 'unorm8', 1, false],
+      [GL.RG8, GL.RG, 'rrrg', 'unorm8', 2, false],
+    ]);
+    expect([2, 134, 67, 1].map((n) => glFormat(n)!.swizzle)).toEqual(['rgb1', 'rgb1', 'rgba', 'rgba']);
   });
 
   it('turns BGRA and padded guest texels into the RGBA WebGL2 stores, in place', () => {

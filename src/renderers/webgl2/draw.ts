@@ -5,11 +5,11 @@
  * uniform blocks, its sampler views and states texture units, and its
  * shaders a program; then the draw. Orientation follows the reference host:
  * a negative viewport height (a window-system framebuffer) is drawn with the
- * program's y flipped and the front face swapped; textures keep gallium's
- * row order, so no other flip is needed.
+ * program's y flipped, so textures keep gallium's row order and every draw
+ * sees gallium's rows; the front face follows from that (gallium-gl.ts).
  */
 import type { DrawInfo } from '../../virgl/commands.ts';
-import { blendFactor, blendFunc, compareFunc, cullFace, primitiveMode, stencilOp } from './gallium-gl.ts';
+import { blendFactor, blendFunc, compareFunc, cullFace, frontFace, primitiveMode, stencilOp } from './gallium-gl.ts';
 import type { LinkedProgram, ProgramCache } from './programs.ts';
 import type { GlResources } from './resources.ts';
 import type { SubContext } from './sub-context.ts';
@@ -18,6 +18,8 @@ import { vertexFormat } from './vertex-formats.ts';
 const INDEX_TYPES: Readonly<Record<number, number>> = { 1: 0x1401, 2: 0x1403, 4: 0x1405 };
 /** WebGL2 restarts primitives at the largest index of the index type, always. */
 const RESTART_OF: Readonly<Record<number, number>> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
+/** Reports remembered; past it they are forgotten, so a guest varying its mistakes cannot grow the set without end. */
+const REPORTED_LIMIT = 256;
 /** WebGL2's largest vertex stride. */
 const MAX_STRIDE = 255;
 
@@ -26,7 +28,7 @@ export class Drawer {
   private readonly constantBuffers: WebGLBuffer[] = [];
   private readonly constantBytes: number[] = [];
   private enabledAttributes = 0;
-  /** Fixed-function state WebGL2 cannot draw that was already reported, so each is said once. */
+  /** What was already reported (state WebGL2 cannot draw, draws skipped), so each is said once. */
   private readonly unsupported = new Set<string>();
   private readonly maxAttributes: number;
 
@@ -48,7 +50,7 @@ export class Drawer {
     if (!linked) return;
     gl.useProgram(linked.program);
     this.setDrawUniforms(sub, draw, linked);
-    this.applyState(sub, flipY);
+    this.applyState(sub);
     if (!this.bindUniforms(sub, linked) || !this.bindTextures(sub, linked)) return;
     gl.bindVertexArray(sub.vertexArray);
     if (!this.bindVertices(sub, draw)) return gl.bindVertexArray(null);
@@ -58,18 +60,23 @@ export class Drawer {
       const type = INDEX_TYPES[indexSize];
       if (buffer?.kind !== 'buffer' || type === undefined) {
         gl.bindVertexArray(null);
-        return this.log(`virgl: an indexed draw without an index buffer (resource ${resource}); skipped`);
+        return this.once(`an indexed draw without an index buffer (resource ${resource}); skipped`);
       }
-      if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.log(`virgl: primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
+      // The indices start at the index buffer's offset: the guest folds the draw's start into it, and the reference host ignores start too.
+      if (offset % indexSize !== 0 || offset + draw.count * indexSize > buffer.bytes.length) {
+        gl.bindVertexArray(null);
+        return this.once(`${draw.count} indices of ${indexSize} bytes at offset ${offset} do not fit in resource ${resource} (${buffer.bytes.length} bytes) or are misaligned; skipped`);
+      }
+      if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.once(`primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
       this.resources.bindIndexBuffer(buffer);
-      gl.drawElementsInstanced(mode, draw.count, type, offset + draw.start * indexSize, draw.instanceCount);
+      gl.drawElementsInstanced(mode, draw.count, type, offset, draw.instanceCount);
     } else {
       gl.drawArraysInstanced(mode, draw.start, draw.count, draw.instanceCount);
     }
     gl.bindVertexArray(null);
   }
 
-  private applyState(sub: SubContext, flipY: boolean): void {
+  private applyState(sub: SubContext): void {
     const { gl } = this;
     const blend = sub.blends.get(sub.blend);
     const target = blend?.targets[0];
@@ -106,8 +113,7 @@ export class Drawer {
       gl.enable(gl.CULL_FACE);
       gl.cullFace(cull);
     }
-    // The program flips y for a window-system framebuffer, which turns every triangle's winding around.
-    gl.frontFace((rasterizer?.frontCcw ?? true) !== flipY ? gl.CCW : gl.CW);
+    gl.frontFace(frontFace(rasterizer?.frontCcw ?? true));
     if (rasterizer?.offsetTri) {
       gl.enable(gl.POLYGON_OFFSET_FILL);
       gl.polygonOffset(rasterizer.offsetScale, rasterizer.offsetUnits);
@@ -136,6 +142,7 @@ export class Drawer {
 
   private once(what: string): void {
     if (this.unsupported.has(what)) return;
+    if (this.unsupported.size >= REPORTED_LIMIT) this.unsupported.clear();
     this.unsupported.add(what);
     this.log(`virgl: ${what}`);
   }
@@ -166,7 +173,7 @@ export class Drawer {
       const ubo = bindings.uniformBuffers[index];
       const buffer = ubo && this.resources.get(ubo.resource);
       if (!ubo || buffer?.kind !== 'buffer' || ubo.offset + bytes > buffer.bytes.length) {
-        this.log(`virgl: uniform block ${index} of stage ${stage} has no buffer of ${bytes} bytes bound; draw skipped`);
+        this.once(`uniform block ${index} of stage ${stage} has no buffer of ${bytes} bytes bound; draw skipped`);
         return false;
       }
       gl.bindBufferRange(gl.UNIFORM_BUFFER, binding, this.resources.dataBuffer(buffer), ubo.offset, bytes);
@@ -200,7 +207,7 @@ export class Drawer {
       const texture = view && this.resources.get(view.resource);
       const sampler = sub.samplers.get(bindings.samplers[samplerSlot] ?? 0);
       if (!view || texture?.kind !== 'texture') {
-        this.log(`virgl: sampler view ${viewSlot} of stage ${stage} is not a texture; draw skipped`);
+        this.once(`sampler view ${viewSlot} of stage ${stage} is not a texture; draw skipped`);
         return false;
       }
       gl.activeTexture(gl.TEXTURE0 + unit);
@@ -224,14 +231,14 @@ export class Drawer {
       const buffer = binding && this.resources.get(binding.resource);
       const format = vertexFormat(element.format);
       if (!binding || buffer?.kind !== 'buffer' || !format) {
-        this.log(`virgl: vertex element ${i} has ${format ? `no buffer (slot ${element.bufferIndex})` : `format ${element.format}, which WebGL2 cannot fetch`}; draw skipped`);
+        this.once(`vertex element ${i} has ${format ? `no buffer (slot ${element.bufferIndex})` : `format ${element.format}, which WebGL2 cannot fetch`}; draw skipped`);
         return false;
       }
       // Base vertex (index_bias) moves every per-vertex attribute instead: WebGL2 has no base vertex.
       const bias = draw.indexed && element.instanceDivisor === 0 ? draw.indexBias * binding.stride : 0;
       const offset = binding.offset + element.srcOffset + bias;
       if (offset < 0 || binding.stride > MAX_STRIDE) {
-        this.log(`virgl: vertex element ${i} at offset ${offset} with stride ${binding.stride}: WebGL2 cannot fetch it; draw skipped`);
+        this.once(`vertex element ${i} at offset ${offset} with stride ${binding.stride}: WebGL2 cannot fetch it; draw skipped`);
         return false;
       }
       if (binding.stride === 0) {

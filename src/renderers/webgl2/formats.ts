@@ -3,7 +3,8 @@
  * internal format, the format/type pair that uploads the guest's bytes, and
  * how the guest's byte layout differs from WebGL2's where it does (BGRA and
  * padded formats are stored as RGBA, so textures always hold the colours the
- * guest means and only transfers convert).
+ * guest means and only transfers convert; luminance and alpha formats are
+ * stored as red and green, and read through a swizzle).
  */
 import { VIRGL_FORMATS } from '../../protocol/virgl-formats.ts';
 
@@ -25,11 +26,8 @@ export const GL = {
   FLOAT_32_UNSIGNED_INT_24_8_REV: 0x8dad,
   DEPTH_COMPONENT: 0x1902,
   RED: 0x1903,
-  ALPHA: 0x1906,
   RGB: 0x1907,
   RGBA: 0x1908,
-  LUMINANCE: 0x1909,
-  LUMINANCE_ALPHA: 0x190a,
   RG: 0x8227,
   RED_INTEGER: 0x8d94,
   RG_INTEGER: 0x8228,
@@ -113,6 +111,12 @@ export interface GlFormat {
   readonly renderable: boolean;
   /** Filterable when sampled (integer and 32-bit float textures are not, in WebGL2). */
   readonly filterable: boolean;
+  /**
+   * Which stored channel each of the format's r, g, b and a is, as letters of `rgba01`: `rgba`
+   * unless the format is stored as another (luminance and alpha ones as R8 and RG8, which WebGL2
+   * can allocate) or pads its alpha. Samplers apply it, composed with the view's swizzle.
+   */
+  readonly swizzle: string;
 }
 
 type Row = [virgl: number, internal: number, format: number, type: number, layout: Layout, read: ReadKind, channels: string];
@@ -124,9 +128,9 @@ const COLOUR: Row[] = [
   [2, GL.RGBA8, GL.RGBA, GL.UNSIGNED_BYTE, 'swap-rb-opaque', 'unorm8', 'bgr-'],
   [7, GL.RGB565, GL.RGB, GL.UNSIGNED_SHORT_5_6_5, 'native', 'none', ''],
   [8, GL.RGB10_A2, GL.RGBA, GL.UNSIGNED_INT_2_10_10_10_REV, 'native', 'none', ''],
-  [9, GL.LUMINANCE, GL.LUMINANCE, GL.UNSIGNED_BYTE, 'native', 'none', ''],
-  [10, GL.ALPHA, GL.ALPHA, GL.UNSIGNED_BYTE, 'native', 'none', ''],
-  [12, GL.LUMINANCE_ALPHA, GL.LUMINANCE_ALPHA, GL.UNSIGNED_BYTE, 'native', 'none', ''],
+  [9, GL.R8, GL.RED, GL.UNSIGNED_BYTE, 'native', 'unorm8', 'r'],
+  [10, GL.R8, GL.RED, GL.UNSIGNED_BYTE, 'native', 'unorm8', 'r'],
+  [12, GL.RG8, GL.RG, GL.UNSIGNED_BYTE, 'native', 'unorm8', 'rg'],
   [28, GL.R32F, GL.RED, GL.FLOAT, 'native', 'float', 'r'],
   [29, GL.RG32F, GL.RG, GL.FLOAT, 'native', 'float', 'rg'],
   [30, GL.RGB32F, GL.RGB, GL.FLOAT, 'native', 'none', ''],
@@ -196,7 +200,14 @@ function encodingOf(read: ReadKind, type: number): ChannelEncoding {
 
 const FILTERABLE_FLOAT = new Set<number>([GL.R16F, GL.RG16F, GL.RGBA16F, GL.R11F_G11F_B10F, GL.RGB9_E5]);
 /** Colour formats WebGL2 cannot draw into. */
-const NOT_RENDERABLE = new Set<number>([GL.LUMINANCE, GL.ALPHA, GL.LUMINANCE_ALPHA, GL.RGB32F, GL.R8_SNORM, GL.RG8_SNORM, GL.RGBA8_SNORM, GL.RGB9_E5, GL.RGB32UI, GL.RGB32I]);
+const NOT_RENDERABLE = new Set<number>([GL.RGB32F, GL.R8_SNORM, GL.RG8_SNORM, GL.RGBA8_SNORM, GL.RGB9_E5, GL.RGB32UI, GL.RGB32I]);
+/**
+ * L8, A8 and L8A8: texStorage takes no unsized LUMINANCE or ALPHA, so they are stored in R8 and
+ * RG8 and sampled through a swizzle. They are not drawn into: a fragment's r would land where the
+ * format keeps no red.
+ */
+const STORED_SWIZZLED: Readonly<Record<number, string>> = { 9: 'rrr1', 10: '000r', 12: 'rrrg' };
+const PADDED: ReadonlySet<Layout> = new Set(['swap-rb-opaque', 'opaque']);
 
 function colour([virgl, internalFormat, format, type, layout, read, letters]: Row): GlFormat {
   const integer = read === 'uint' || read === 'int';
@@ -212,13 +223,14 @@ function colour([virgl, internalFormat, format, type, layout, read, letters]: Ro
     channels: [...letters].map((letter) => [letter === '-' ? 3 : CHANNEL_OF[letter as keyof typeof CHANNEL_OF], encodingOf(read, type)] as const),
     depth: false,
     stencil: false,
-    renderable: !NOT_RENDERABLE.has(internalFormat),
+    renderable: !NOT_RENDERABLE.has(internalFormat) && STORED_SWIZZLED[virgl] === undefined,
     filterable: !integer && (!float || FILTERABLE_FLOAT.has(internalFormat)),
+    swizzle: STORED_SWIZZLED[virgl] ?? (PADDED.has(layout) ? 'rgb1' : RGBA),
   };
 }
 
 function depth([virgl, internalFormat, format, type, layout, stencil]: (typeof DEPTH)[number]): GlFormat {
-  return { virgl, internalFormat, format, type, bytesPerTexel: VIRGL_FORMATS.get(virgl)!.bytesPerTexel, layout, read: 'none', channels: [], depth: true, stencil, renderable: true, filterable: false };
+  return { virgl, internalFormat, format, type, bytesPerTexel: VIRGL_FORMATS.get(virgl)!.bytesPerTexel, layout, read: 'none', channels: [], depth: true, stencil, renderable: true, filterable: false, swizzle: RGBA };
 }
 
 const TABLE: ReadonlyMap<number, GlFormat> = new Map([...COLOUR.map(colour), ...DEPTH.map(depth)].map((f) => [f.virgl, f]));

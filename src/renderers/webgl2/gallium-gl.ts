@@ -53,6 +53,17 @@ export function minFilter(image: number, mip: number): number {
 }
 export const magFilter = (image: number): number => (image === 1 ? LINEAR : NEAREST);
 
+const CW = 0x0900;
+const CCW = 0x0901;
+/**
+ * frontFace's argument for gallium's front_ccw. Gallium judges winding in its
+ * window space, y down; GL in its own, y up. Stored rows are gallium's rows
+ * (host y = gallium y, the y-flipped window-system case included), so the same
+ * triangle turns the other way in GL's terms: counter-clockwise fronts are GL's
+ * clockwise ones, whatever the viewport's sign.
+ */
+export const frontFace = (frontCcw: boolean): number => (frontCcw ? CW : CCW);
+
 /** PIPE_FACE_NONE, FRONT, BACK, FRONT_AND_BACK as cullFace's argument (null: culling off). */
 export function cullFace(face: number): number | null {
   switch (face) {

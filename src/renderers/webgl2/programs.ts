@@ -183,14 +183,14 @@ export class ProgramCache {
     };
   }
 
-  /** Each bound view's swizzle, as the shader applies it (WebGL2 has none); a padded format's X channel reads as 1. */
+  /** Each bound view's swizzle composed with its resource format's (padding, luminance and alpha formats), as the shader applies it: WebGL2 has none. */
   private swizzles(sub: SubContext, resources: GlResources, stage: ShaderStage): SwizzleSpec[] {
     return sub.stages[stage]!.views.map((handle) => {
       const view = sub.views.get(handle);
       if (!view) return '';
       const resource = resources.get(view.resource);
-      const padded = resource?.kind === 'texture' && (resource.format.layout === 'opaque' || resource.format.layout === 'swap-rb-opaque');
-      const letters = [view.swizzleR, view.swizzleG, view.swizzleB, view.swizzleA].map((s) => (padded && s === 3 ? '1' : (SWIZZLE_LETTERS[s] ?? '0'))).join('');
+      const stored = resource?.kind === 'texture' ? resource.format.swizzle : 'rgba';
+      const letters = [view.swizzleR, view.swizzleG, view.swizzleB, view.swizzleA].map((s) => (s < 4 ? stored[s]! : (SWIZZLE_LETTERS[s] ?? '0'))).join('');
       return letters === 'rgba' ? '' : letters;
     });
   }

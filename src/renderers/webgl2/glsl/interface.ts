@@ -6,8 +6,8 @@
  * texture and render target in gallium's row order (host row r is gallium row r):
  * - A window-system framebuffer comes with a negative viewport Y scale. The vertex shader then
  *   negates gl_Position.y at its end (key `flipY`, the reference's winsys_adjust_y), and the
- *   executor sets the viewport and swaps the front face to match. That keeps every stored row
- *   where gallium expects it.
+ *   executor sets the viewport to match. That keeps every stored row where gallium expects it,
+ *   and GL's front face is then always the opposite winding of gallium's (gallium-gl.ts).
  * - gl_FragCoord: GLSL ES counts y up from host row 0, which is gallium's UPPER_LEFT origin. The
  *   guest's state tracker already chose the origin for its framebuffer, so an UPPER_LEFT shader
  *   reads gl_FragCoord as it is and a LOWER_LEFT one reads `vgw_fb_height - gl_FragCoord.y`;

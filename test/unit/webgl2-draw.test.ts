@@ -1,0 +1,145 @@
+/**
+ * The WebGL2 executor's draws, on a GL that records its calls: what reaches
+ * GL for state the guest sets (front face, index data), and that a draw whose
+ * data cannot be fetched is skipped and said once.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DrawInfo, RasterizerState } from '../../src/virgl/commands.ts';
+import { ObjectType, ShaderStage } from '../../src/virgl/protocol.ts';
+import { VirglTarget } from '../../src/protocol/virgl-formats.ts';
+import { Drawer } from '../../src/renderers/webgl2/draw.ts';
+import { ContextExecutor } from '../../src/renderers/webgl2/executor.ts';
+import { frontFace } from '../../src/renderers/webgl2/gallium-gl.ts';
+import { ProgramCache } from '../../src/renderers/webgl2/programs.ts';
+import { GlResources } from '../../src/renderers/webgl2/resources.ts';
+
+type Call = [name: string, args: unknown[]];
+
+const ENUMS: Readonly<Record<string, number>> = { CW: 0x0900, CCW: 0x0901, UNSIGNED_SHORT: 0x1403, FRAMEBUFFER_COMPLETE: 0x8cd5, MAX_VERTEX_ATTRIBS: 0x8869 };
+
+/** A WebGL2 context that records every call: objects are plain objects, shaders compile and link, framebuffers are complete, enums are distinct numbers. */
+function recordingGl(): { gl: WebGL2RenderingContext; calls: Call[] } {
+  const calls: Call[] = [];
+  const enums = new Map<string, number>(Object.entries(ENUMS));
+  const answers: Record<string, (...args: unknown[]) => unknown> = {
+    getParameter: (name) => (name === ENUMS.MAX_VERTEX_ATTRIBS ? 16 : 0),
+    getShaderParameter: () => true,
+    getProgramParameter: () => true,
+    getUniformBlockIndex: () => 0,
+    checkFramebufferStatus: () => ENUMS.FRAMEBUFFER_COMPLETE,
+    getExtension: () => null,
+    getError: () => 0,
+  };
+  const gl = new Proxy({} as WebGL2RenderingContext, {
+    get(_target, name) {
+      if (typeof name !== 'string') return undefined;
+      if (/^[A-Z0-9_]+$/.test(name)) {
+        if (!enums.has(name)) enums.set(name, 0x10000 + enums.size);
+        return enums.get(name);
+      }
+      return (...args: unknown[]) => {
+        calls.push([name, args]);
+        return answers[name]?.(...args) ?? (/^(create|getUniformLocation)/.test(name) ? {} : undefined);
+      };
+    },
+  });
+  return { gl, calls };
+}
+
+const RASTERIZER: RasterizerState = {
+  flatshade: false, depthClip: true, clipHalfz: false, rasterizerDiscard: false, flatshadeFirst: false, lightTwoside: false, spriteCoordMode: 0, pointQuadRasterization: true,
+  cullFace: 2, fillFront: 0, fillBack: 0, scissor: false, frontCcw: true, clampVertexColor: false, clampFragmentColor: false, offsetLine: false, offsetPoint: false, offsetTri: false,
+  polySmooth: false, polyStippleEnable: false, pointSmooth: false, pointSizePerVertex: false, multisample: false, lineSmooth: false, lineStippleEnable: false, lineLastPixel: false,
+  halfPixelCenter: true, bottomEdgeRule: false, forcePersampleInterp: false, pointSize: 1, spriteCoordEnable: 0, lineStipplePattern: 0, lineStippleFactor: 0, clipPlaneEnable: 0,
+  lineWidth: 1, offsetUnits: 0, offsetScale: 0, offsetClamp: 0,
+};
+
+const DRAW: DrawInfo = { start: 0, count: 3, mode: 4, indexed: false, instanceCount: 1, indexBias: 0, startInstance: 0, primitiveRestart: false, restartIndex: 0, minIndex: 0, maxIndex: 2, countFromStreamOutput: 0 };
+
+const text = (source: string) => new TextEncoder().encode(source);
+const VS = 'VERT\nDCL IN[0]\nDCL OUT[0], POSITION\n  0: MOV OUT[0], IN[0]\n  1: END\n';
+const FS = 'FRAG\nDCL OUT[0], COLOR\nIMM[0] UINT32 {1065353216, 0, 0, 1065353216}\n  0: MOV OUT[0], IMM[0]\n  1: END\n';
+const BUFFER_BYTES = 256;
+
+/** An executor with a colour target (resource 2), a buffer (resource 1) for vertices and indices, both shaders and a vertex element bound. */
+function drawing(rasterizer: Partial<RasterizerState>, scaleY = 4, shaders = { vs: VS, fs: FS }): { executor: ContextExecutor; resources: GlResources; calls: Call[]; log: string[] } {
+  const { gl, calls } = recordingGl();
+  const log: string[] = [];
+  const say = (message: string) => log.push(message);
+  const resources = new GlResources(gl, say);
+  const executor = new ContextExecutor(gl, resources, new Drawer(gl, resources, new ProgramCache(gl, say), say), say);
+  const params = { bind: 0, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
+  resources.create(1, { ...params, target: VirglTarget.BUFFER, format: 64, width: BUFFER_BYTES, height: 1 });
+  resources.create(2, { ...params, target: VirglTarget.TEXTURE_2D, format: 67, width: 8, height: 8 });
+  executor.createSurface(1, { resource: 2, format: 67, level: 0, firstLayer: 0, lastLayer: 0, sampleCount: 0 });
+  executor.setFramebufferState(0, Uint32Array.of(1), 1);
+  const info = (stage: ShaderStage) => ({ stage, numTokens: 0, outputCount: 0, strides: new Uint32Array(4), outputs: [] });
+  executor.createShader(10, info(ShaderStage.VERTEX), text(shaders.vs));
+  executor.createShader(11, info(ShaderStage.FRAGMENT), text(shaders.fs));
+  executor.bindShader(ShaderStage.VERTEX, 10);
+  executor.bindShader(ShaderStage.FRAGMENT, 11);
+  executor.createVertexElements(20, [{ srcOffset: 0, instanceDivisor: 0, bufferIndex: 0, format: 31 }], 1);
+  executor.bindObject(ObjectType.VERTEX_ELEMENTS, 20);
+  executor.setVertexBuffers([{ stride: 16, offset: 0, resource: 1 }], 1);
+  executor.createRasterizer(30, { ...RASTERIZER, ...rasterizer });
+  executor.bindObject(ObjectType.RASTERIZER, 30);
+  executor.setViewportStates(0, [{ scaleX: 4, scaleY, scaleZ: 0.5, translateX: 4, translateY: 4, translateZ: 0.5 }], 1);
+  return { executor, resources, calls, log };
+}
+
+const argsOf = (calls: Call[], name: string) => calls.filter(([n]) => n === name).map(([, args]) => args);
+
+describe('WebGL2 draws', () => {
+  it('takes gallium\'s counter-clockwise front as GL\'s clockwise one, into a texture and into a y-flipped window alike', () => {
+    expect([frontFace(true), frontFace(false)]).toEqual([ENUMS.CW, ENUMS.CCW]);
+    for (const [frontCcw, scaleY, face] of [[false, 4, ENUMS.CCW], [true, -4, ENUMS.CW], [true, 4, ENUMS.CW]] as const) {
+      const { executor, calls } = drawing({ frontCcw }, scaleY);
+      executor.drawVbo(DRAW);
+      expect(argsOf(calls, 'frontFace'), `front_ccw ${frontCcw}, viewport y scale ${scaleY}`).toEqual([[face]]);
+      expect(argsOf(calls, 'drawArraysInstanced')).toEqual([[4, 0, 3, 1]]);
+    }
+  });
+
+  it('reads indices from the index buffer\'s offset, which already holds the draw\'s start', () => {
+    const { executor, calls } = drawing({});
+    executor.setIndexBuffer(1, 2, 36);
+    executor.drawVbo({ ...DRAW, indexed: true, start: 18, count: 6 });
+    expect(argsOf(calls, 'drawElementsInstanced')).toEqual([[4, 6, ENUMS.UNSIGNED_SHORT, 36, 1]]);
+  });
+
+  it('skips an indexed draw whose indices run past the buffer or are misaligned, and says so once', () => {
+    const { executor, calls, log } = drawing({});
+    executor.setIndexBuffer(1, 2, BUFFER_BYTES - 4);
+    executor.drawVbo({ ...DRAW, indexed: true });
+    executor.drawVbo({ ...DRAW, indexed: true });
+    executor.setIndexBuffer(1, 2, 3);
+    executor.drawVbo({ ...DRAW, indexed: true });
+    expect(argsOf(calls, 'drawElementsInstanced')).toEqual([]);
+    expect(log).toEqual([
+      `virgl: 3 indices of 2 bytes at offset ${BUFFER_BYTES - 4} do not fit in resource 1 (${BUFFER_BYTES} bytes) or are misaligned; skipped`,
+      'virgl: 3 indices of 2 bytes at offset 3 do not fit in resource 1 (256 bytes) or are misaligned; skipped',
+    ]);
+  });
+
+  it('samples a luminance or alpha texture, stored in red and green, through the view\'s swizzle composed with the format\'s', () => {
+    const vs = 'VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n  0: MOV OUT[0], IN[0]\n  1: MOV OUT[1], IN[0]\n  2: END\n';
+    const fs = 'FRAG\nDCL IN[0], GENERIC[0], PERSPECTIVE\nDCL OUT[0], COLOR\nDCL SAMP[0]\nDCL SVIEW[0], 2D, FLOAT\n  0: TEX OUT[0], IN[0], SAMP[0], 2D\n  1: END\n';
+    const sampled = (format: number, swizzle: [number, number, number, number]): string => {
+      const { executor, resources, calls } = drawing({}, 4, { vs, fs });
+      resources.create(3, { target: VirglTarget.TEXTURE_2D, format, bind: 0, width: 4, height: 4, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 });
+      const [swizzleR, swizzleG, swizzleB, swizzleA] = swizzle;
+      executor.createSamplerView(40, { resource: 3, format, target: null, firstElement: 0, lastElement: 0, firstLayer: 0, lastLayer: 0, firstLevel: 0, lastLevel: 0, swizzleR, swizzleG, swizzleB, swizzleA });
+      executor.setSamplerViews(ShaderStage.FRAGMENT, 0, Uint32Array.of(40), 1);
+      executor.drawVbo(DRAW);
+      expect(argsOf(calls, 'drawArraysInstanced')).toHaveLength(1);
+      const sources = argsOf(calls, 'shaderSource').map(([, source]) => String(source));
+      const line = sources.find((source) => source.includes('texture('))?.split('\n').find((l) => l.includes('texture('));
+      return (line ?? '').replace(/texture\([^)]*\)/, 'T').trim();
+    };
+    // A8 as the guest's GL state tracker views it (0, 0, 0, A); L8 and L8A8 as they come.
+    expect(sampled(10, [4, 4, 4, 3])).toContain('(vec4(0.0, 0.0, 0.0, T.x))');
+    expect(sampled(9, [0, 1, 2, 3])).toContain('(vec4(T.xxx, 1.0))');
+    expect(sampled(12, [0, 1, 2, 3])).toContain('(vec4(T.xxxy))');
+    expect(sampled(67, [0, 1, 2, 3])).toContain('(T)');
+  });
+});
