@@ -3,7 +3,7 @@ import { chromiumArgs, chromiumPath } from './e2e/chromium.ts';
 import { appPort, devPort } from './e2e/servers.ts';
 
 /** The specs that load the whole machine. */
-const HEAVY = ['**/consumer.spec.ts', '**/firefox.spec.ts', '**/gl-guest.spec.ts'];
+const HEAVY = ['**/consumer.spec.ts', '**/firefox.spec.ts', '**/gl-guest.spec.ts', '**/virgl-replay.spec.ts'];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -20,7 +20,8 @@ export default defineConfig({
   },
   projects: [
     { name: 'chromium', testIgnore: HEAVY },
-    // Packing, installing and building a project, a second browser on llvmpipe, or the 3d guest, take both cores for minutes:
+    // Packing, installing and building a project, a second browser on llvmpipe, the 3d guest, or replaying 3D sessions on
+    // SwiftShader take both cores for minutes:
     // they run after the rest, so the tests that measure the guest's pace never share the machine with them.
     { name: 'heavy', testMatch: HEAVY, dependencies: ['chromium'] },
   ],
