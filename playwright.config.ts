@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { chromiumArgs, chromiumPath } from './e2e/chromium.ts';
+import { chromiumPath, chromiumTestArgs } from './e2e/chromium.ts';
 import { appPort, devPort } from './e2e/servers.ts';
 
 /** The specs that load the whole machine. */
@@ -16,7 +16,7 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${devPort}`,
     browserName: 'chromium',
-    launchOptions: { executablePath: chromiumPath(), args: chromiumArgs },
+    launchOptions: { executablePath: chromiumPath(), args: chromiumTestArgs },
   },
   projects: [
     { name: 'chromium', testIgnore: HEAVY },

@@ -20,10 +20,11 @@ const captures = ({ page }: Guest) =>
   });
 
 test('vgw-drm-test shows its patterns on both canvases, flipped, with the cursor where the guest moved it', async ({ guest }, info) => {
-  test.setTimeout(60_000);
+  // The guest draws, flips and maps in software: on two busy cores that takes up to a minute.
+  test.setTimeout(150_000);
   const { page } = guest;
   await guest.run('vgw-drm-test show > /tmp/drm.log 2>&1 &');
-  await expect.poll(() => guest.run('cat /tmp/drm.log'), { timeout: 30_000 }).toMatch(/^ready$/m);
+  await expect.poll(() => guest.run('cat /tmp/drm.log'), { timeout: 100_000 }).toMatch(/^ready$/m);
   const log = await guest.run('cat /tmp/drm.log');
   expect(log).toMatch(/output 0 flipped pattern 8\noutput 1 flipped pattern 9/);
   expect(log).toMatch(/blob res_handle=\d+ bo_handle=\d+ size=65536 mapped ok/);

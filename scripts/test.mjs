@@ -33,24 +33,47 @@ const guestOk = run('npx', ['vitest', 'run', '-c', 'vitest.guest.config.ts', '--
 step('Browser tests (Playwright: Chromium, and Firefox ESR through puppeteer-core)');
 const e2eOk = run('npx', ['playwright', 'test']);
 
-/** Passed and failed counts from a runner's JSON report; a runner that failed without failing tests counts as one failure. */
+/**
+ * Passed and failed counts from a runner's JSON report, and each failed test
+ * named with its error's first line, so the last lines of a CI log say what
+ * failed; a runner that failed without failing tests counts as one failure.
+ */
 function tally(name, ok, file, read) {
   let counts;
   try {
     counts = read(JSON.parse(readFileSync(join(results, file), 'utf8')));
   } catch {
-    counts = { passed: 0, failed: 0 };
+    counts = { passed: 0, failed: 0, failures: [] };
   }
   const broken = !ok && counts.failed === 0;
   console.log(`${name}: ${counts.passed} passed, ${counts.failed + (broken ? 1 : 0)} failed${broken ? ' (the runner itself failed: see its output above)' : ''}`);
+  for (const f of counts.failures) console.log(`  failed: ${f}`);
   return { passed: counts.passed, failed: counts.failed + (broken ? 1 : 0) };
 }
 
+const firstLine = (message) => String(message ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
+
+const vitestCounts = (r) => ({
+  passed: r.numPassedTests,
+  failed: r.numFailedTests,
+  failures: r.testResults.flatMap((file) =>
+    file.assertionResults.filter((t) => t.status === 'failed').map((t) => `${file.name.replace(`${root}/`, '')} › ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`)),
+});
+
+function playwrightFailures(suite, path = []) {
+  const here = suite.title && !suite.title.endsWith('.ts') ? [...path, suite.title] : path;
+  const own = (suite.specs ?? []).flatMap((spec) =>
+    spec.tests.filter((t) => t.status === 'unexpected' || t.status === 'flaky').map((t) => {
+      const error = t.results.find((r) => r.status !== 'passed')?.error?.message;
+      return `[${t.projectName}] ${spec.file}:${spec.line} › ${[...here, spec.title].join(' › ')}${t.status === 'flaky' ? ' (flaky)' : ''}: ${firstLine(error)}`;
+    }));
+  return [...own, ...(suite.suites ?? []).flatMap((s) => playwrightFailures(s, here))];
+}
+
 console.log('');
-const vitestCounts = (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests });
 const unit = tally('unit', unitOk, 'unit.json', vitestCounts);
 const guest = tally('guest', guestOk, 'guest.json', vitestCounts);
-const e2e = tally('browser', e2eOk, 'e2e.json', (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky }));
+const e2e = tally('browser', e2eOk, 'e2e.json', (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky, failures: r.suites.flatMap((s) => playwrightFailures(s)) }));
 if (!typesOk) console.log('types: the type check failed (see its output above)');
 const failed = unit.failed + guest.failed + e2e.failed + (typesOk ? 0 : 1);
 console.log(`${unit.passed + guest.passed + e2e.passed} passed, ${failed} failed`);
