@@ -5,8 +5,9 @@
  * program reads back probe pixels with glReadPixels and must get exactly the
  * colours its scene defines; a held frame must be on the canvas.
  */
+import { PNG } from 'pngjs';
 import { GL_PROGRAMS, glProgramMismatches } from '../guest/gl-test-checks.ts';
-import { expect, test } from '../src/playwright/index.ts';
+import { expect, test, type Pixels, type Region } from '../src/playwright/index.ts';
 import { GUEST_READY } from './guest-ready.ts';
 
 test.use({ guestURL: '/e2e/pages/gl-guest.html', guestReady: GUEST_READY, guestBootTimeout: 300_000 });
@@ -37,4 +38,42 @@ test('a held frame of vgw-gl-mrt is on the canvas', async ({ guest }) => {
   }
   await test.info().attach('mrt', { body: await screen.capture(), contentType: 'image/png' });
   await guest.run('kill %1; wait');
+});
+
+/** Distinct colours at 64 points of a grid over `p`: a shaded cube gives dozens, an empty or flat frame a few. */
+const gridColours = (p: Pixels): number => {
+  const seen = new Set<number>();
+  for (let i = 0; i < 64; i++) {
+    const at = (Math.floor(((i >> 3) + 0.5) * p.height / 8) * p.width + Math.floor(((i & 7) + 0.5) * p.width / 8)) * 4;
+    seen.add((p.data[at]! << 16) | (p.data[at + 1]! << 8) | p.data[at + 2]!);
+  }
+  return seen.size;
+};
+
+const KMSCUBE_FRAMES = 300;
+
+test("kmscube's cube turns on the canvas", async ({ guest }, info) => {
+  test.setTimeout(180_000);
+  // A set number of frames, so that kmscube exits by itself and writes its report (buffered, as its output is a file).
+  // Its input is a pipe nobody writes to: kmscube stops at the first byte it can read there.
+  await guest.run(`sleep 600 | kmscube --count ${KMSCUBE_FRAMES} > /tmp/kmscube.log 2>&1 & cube=$!`);
+  const started = Date.now();
+  const screen = guest.screen(0);
+  const cube: Region = { x: 192, y: 112, width: 256, height: 256, name: 'the cube' };
+  await screen.waitForRegion(cube, { check: (p) => gridColours(p) > 20, description: 'the shaded faces of a cube' }, { timeout: 120_000 });
+  const first = await screen.pixels(cube);
+  await screen.waitForRegion(cube, { check: (p) => Buffer.compare(p.data, first.data) !== 0, description: 'another frame: the cube turns' }, { timeout: 30_000 });
+  // Corners show kmscube's grey clear colour.
+  await screen.waitForRegion({ x: 0, y: 0, width: 16, height: 16, name: 'background' }, { check: (p) => p.data.every((v, k) => k % 4 === 3 || v === 128), description: 'all rgb(128, 128, 128)' });
+  // And the page's canvas shows it, as a visitor sees it.
+  const shot = PNG.sync.read(await screen.canvas.screenshot({ path: info.outputPath('kmscube.png') }));
+  expect([shot.width, shot.height]).toEqual([640, 480]);
+  const centre = { width: 256, height: 256, data: new Uint8Array(256 * 256 * 4) };
+  for (let y = 0; y < 256; y++) centre.data.set(shot.data.subarray(((112 + y) * 640 + 192) * 4, ((112 + y) * 640 + 448) * 4), y * 256 * 4);
+  expect(gridColours(centre), 'distinct colours on the canvas over the cube').toBeGreaterThan(20);
+  expect(Array.from(shot.data.subarray(0, 3))).toEqual([128, 128, 128]);
+  const log = await guest.run('while kill -0 $cube 2>/dev/null; do sleep 0.5; done; kill %1; cat /tmp/kmscube.log', { timeout: 150_000 });
+  console.log(`[gl-guest] kmscube: ${KMSCUBE_FRAMES} frames in ${((Date.now() - started) / 1000).toFixed(1)} s; its last report: ${log.match(/Rendered .*/g)?.at(-1)}`);
+  expect(log, "kmscube's own report of the GL it got").toMatch(/renderer: "virgl \(virtio-gpu-web/);
+  expect(log).not.toMatch(/user interrupted/);
 });
