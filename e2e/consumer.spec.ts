@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from '@playwright/test';
 import { makeConsumerProject, PLAIN_PAGE_NAME, serve, serveFiles, sh, stop } from './consumer-project.ts';
-import { askTheShell, litPixels } from './embedded-guest.ts';
+import { inTheShell, litPixels, outputsOf, SIX_TIMES_SEVEN } from './embedded-guest.ts';
 import { devPort } from './servers.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -34,8 +34,8 @@ async function bootsOnTheCanvas(page: Page, url: string, how: string, info: Test
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  const shell = await page.evaluate(askTheShell, 180_000);
-  expect(shell.answer, 'the shell answers on the serial port').toBe('42');
+  const shell = await page.evaluate(inTheShell, SIX_TIMES_SEVEN);
+  expect(outputsOf(shell)[0]!.trim(), 'the shell answers on the serial port').toBe('42');
   console.log(`[consumer] ${how}: backend ${shell.backend}${shell.notes.length ? ` (passed over ${shell.notes.join('; ')})` : ''}`);
   await expect.poll(async () => litPixels(await page.locator('#screen canvas').first().screenshot({ path: info.outputPath('screen.png') })), { timeout: 30_000 }).toBeGreaterThan(500);
   expect(errors).toEqual([]);

@@ -10,6 +10,7 @@ import type { Locator, Page, TestInfo } from '@playwright/test';
 import type {} from '../embed/v86-embed.ts'; // globalThis.__virtioGpuWeb
 import { decodePng, encodePng } from '../node/png.ts';
 import { typeKeys } from './keyboard.ts';
+import { commandOutput, doneMarker, withMarker } from './shell-output.ts';
 import { checkRegion, describeDifference, difference, regionLabel, type Pixels, type Region } from './region.ts';
 
 /** What a region must show: exact pixels, a PNG snapshot beside the test, or a check of your own. */
@@ -186,33 +187,49 @@ function describeExpectation(expected: RegionExpectation): string {
   return `"${expected.description}"`;
 }
 
-export class Guest {
+/**
+ * Opens `url` (a page that boots a guest with `attachVirtioGpuToV86`) and waits
+ * until the guest's serial output matches `ready`, or (null) its first frame;
+ * the page's uncaught errors go to `errors`.
+ */
+export async function bootGuest(page: Page, url: string, ready: string | RegExp | null, timeout: number, errors: string[]): Promise<void> {
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  const pattern = ready === null ? null : patternParts(ready);
+  try {
+    await page.waitForFunction(
+      (p) => {
+        const handle = globalThis.__virtioGpuWeb?.[0];
+        if (!handle) return false;
+        return p === null ? handle.stats().frames > 0 : new RegExp(p.source, p.flags).test(handle.serial.text);
+      },
+      pattern,
+      { timeout, polling: 100 },
+    );
+  } catch (error) {
+    const state = await page
+      .evaluate(() => {
+        const handle = globalThis.__virtioGpuWeb?.[0];
+        return handle ? `frames drawn: ${handle.stats().frames}; serial output ends with:\n${handle.serial.text.slice(-800)}` : 'no virtio-gpu-web device on the page (did it call attachVirtioGpuToV86?)';
+      })
+      .catch(() => 'the page could not be read');
+    throw new Error(`the guest at ${url} was not ready within ${timeout} ms (waiting for ${ready === null ? 'its first frame' : `serial output ${String(ready)}`}). ${state}${errors.length ? `\npage errors: ${errors.join('; ')}` : ''}`, { cause: error });
+  }
+}
+
+/** A guest's first serial port as a page keeps it: what the guest wrote, and commands typed at its shell. */
+export class SerialConsole {
   private marker = 0;
 
-  constructor(
-    readonly page: Page,
-    private readonly info: TestInfo,
-    /** Uncaught errors of the page since it booted the guest. */
-    readonly pageErrors: readonly string[] = [],
-  ) {}
-
-  /** Scanout `index` (default 0). */
-  screen(index = 0): GuestScreen {
-    return new GuestScreen(this.page, this.info, index);
-  }
-
-  /** Everything the guest wrote to its first serial port so far (as far as the page keeps it). */
-  serial(): Promise<string> {
-    return this.serialFrom(0);
-  }
+  constructor(readonly page: Page) {}
 
   /** The serial output from character `start` (counted since boot) on, taken in the page. */
-  private serialFrom(start: number): Promise<string> {
+  from(start: number): Promise<string> {
     return this.page.evaluate((s) => globalThis.__virtioGpuWeb![0]!.serial.since(s), start);
   }
 
   /** Waits until the serial output (after `from` characters since boot, default all) matches. */
-  async waitForSerial(pattern: string | RegExp, options: { timeout?: number; from?: number } = {}): Promise<string> {
+  async waitFor(pattern: string | RegExp, options: { timeout?: number; from?: number } = {}): Promise<string> {
     const { source, flags } = patternParts(pattern);
     const handle = await this.page.waitForFunction(
       ([s, f, from]) => {
@@ -229,7 +246,7 @@ export class Guest {
   }
 
   /** Sends text to the guest's serial console as is. */
-  sendSerial(text: string): Promise<void> {
+  send(text: string): Promise<void> {
     return this.page.evaluate((t) => globalThis.__virtioGpuWeb![0]!.serial.send(t), text);
   }
 
@@ -237,15 +254,47 @@ export class Guest {
   async run(command: string, options: { timeout?: number } = {}): Promise<string> {
     const n = ++this.marker;
     const from = await this.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.received);
-    // The echoed command shows "$((n+0))"; only the shell's output shows the number itself. A line of its own: `command` may end in `&`.
-    await this.sendSerial(`${command}\necho "__vgw_done_$((${n}+0))__"\n`);
-    const done = `__vgw_done_${n}__`;
-    await this.waitForSerial(done, { from, ...(options.timeout !== undefined && { timeout: options.timeout }) });
-    const text = (await this.serialFrom(from)).replace(/\r/g, '');
-    const output = text.slice(text.indexOf('\n') + 1, text.indexOf(done));
-    const beforeEcho = output.slice(0, output.lastIndexOf('echo "__vgw_done_'));
-    // What precedes the echoed marker command on its line is the shell's prompt, not output.
-    return beforeEcho.slice(0, beforeEcho.lastIndexOf('\n') + 1);
+    await this.send(withMarker(command, n));
+    await this.waitFor(doneMarker(n), { from, ...(options.timeout !== undefined && { timeout: options.timeout }) });
+    return commandOutput(await this.from(from), n);
+  }
+}
+
+export class Guest {
+  private readonly console: SerialConsole;
+
+  constructor(
+    readonly page: Page,
+    private readonly info: TestInfo,
+    /** Uncaught errors of the page since it booted the guest. */
+    readonly pageErrors: readonly string[] = [],
+  ) {
+    this.console = new SerialConsole(page);
+  }
+
+  /** Scanout `index` (default 0). */
+  screen(index = 0): GuestScreen {
+    return new GuestScreen(this.page, this.info, index);
+  }
+
+  /** Everything the guest wrote to its first serial port so far (as far as the page keeps it). */
+  serial(): Promise<string> {
+    return this.console.from(0);
+  }
+
+  /** Waits until the serial output (after `from` characters since boot, default all) matches. */
+  waitForSerial(pattern: string | RegExp, options: { timeout?: number; from?: number } = {}): Promise<string> {
+    return this.console.waitFor(pattern, options);
+  }
+
+  /** Sends text to the guest's serial console as is. */
+  sendSerial(text: string): Promise<void> {
+    return this.console.send(text);
+  }
+
+  /** Runs a shell command on the guest's serial console and returns what it printed. */
+  run(command: string, options: { timeout?: number } = {}): Promise<string> {
+    return this.console.run(command, options);
   }
 
   /** Types on the guest's keyboard (through the page, focused on scanout 0's canvas), Shift held where a US keyboard needs it. */

@@ -9,7 +9,7 @@
  *   test('shows the prompt', async ({ guest }) => { ... });
  */
 import { test as base, type Page } from '@playwright/test';
-import { Guest, patternParts } from './guest.ts';
+import { bootGuest, Guest } from './guest.ts';
 
 export { expect } from '@playwright/test';
 export { Guest, GuestScreen, type RegionExpectation, type WaitForRegionOptions } from './guest.ts';
@@ -35,31 +35,6 @@ export interface GuestTestFixtures {
 export interface GuestWorkerFixtures extends GuestOptions {
   /** The page the guest runs on, booted once per worker, and its uncaught errors. */
   guestPage: { page: Page; errors: string[] };
-}
-
-async function bootGuest(page: Page, url: string, ready: GuestOptions['guestReady'], timeout: number, errors: string[]): Promise<void> {
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  const pattern = ready === null ? null : patternParts(ready);
-  try {
-    await page.waitForFunction(
-      (p) => {
-        const handle = globalThis.__virtioGpuWeb?.[0];
-        if (!handle) return false;
-        return p === null ? handle.stats().frames > 0 : new RegExp(p.source, p.flags).test(handle.serial.text);
-      },
-      pattern,
-      { timeout, polling: 100 },
-    );
-  } catch (error) {
-    const state = await page
-      .evaluate(() => {
-        const handle = globalThis.__virtioGpuWeb?.[0];
-        return handle ? `frames drawn: ${handle.stats().frames}; serial output ends with:\n${handle.serial.text.slice(-800)}` : 'no virtio-gpu-web device on the page (did it call attachVirtioGpuToV86?)';
-      })
-      .catch(() => 'the page could not be read');
-    throw new Error(`the guest at ${url} was not ready within ${timeout} ms (waiting for ${ready === null ? 'its first frame' : `serial output ${String(ready)}`}). ${state}${errors.length ? `\npage errors: ${errors.join('; ')}` : ''}`, { cause: error });
-  }
 }
 
 export const test = base.extend<GuestTestFixtures, GuestWorkerFixtures>({
