@@ -8,7 +8,7 @@ import type { DrawInfo, RasterizerState } from '../../src/virgl/commands.ts';
 import { ObjectType, ShaderStage } from '../../src/virgl/protocol.ts';
 import { VirglTarget } from '../../src/protocol/virgl-formats.ts';
 import { Drawer } from '../../src/renderers/webgl2/draw.ts';
-import { ContextExecutor } from '../../src/renderers/webgl2/executor.ts';
+import { ContextExecutor, MAX_CONTEXT_OBJECTS, MAX_CONTEXT_SHADER_CHARS } from '../../src/renderers/webgl2/executor.ts';
 import { frontFace } from '../../src/renderers/webgl2/gallium-gl.ts';
 import { ProgramCache } from '../../src/renderers/webgl2/programs.ts';
 import { GlResources } from '../../src/renderers/webgl2/resources.ts';
@@ -141,5 +141,36 @@ describe('WebGL2 draws', () => {
     expect(sampled(9, [0, 1, 2, 3])).toContain('(vec4(T.xxx, 1.0))');
     expect(sampled(12, [0, 1, 2, 3])).toContain('(vec4(T.xxxy))');
     expect(sampled(67, [0, 1, 2, 3])).toContain('(T)');
+  });
+});
+
+describe('what a guest context may hold', () => {
+  it('refuses objects past the limit, across sub-contexts, yet replaces a handle it holds and takes new ones once others are destroyed', () => {
+    const { executor, log } = drawing({});
+    const held = 5; // the surface, two shaders, the vertex elements and the rasterizer of the set-up
+    executor.createSubContext(1);
+    executor.setSubContext(1);
+    for (let handle = 1; handle <= MAX_CONTEXT_OBJECTS - held; handle++) executor.createBlend(handle, {} as never);
+    expect(log).toEqual([]);
+    executor.createDsa(1, {} as never);
+    expect(log).toEqual([`virgl: object 1 refused: the context holds ${MAX_CONTEXT_OBJECTS} objects, the most it may`]);
+    executor.createBlend(7, {} as never);
+    executor.destroyObject(ObjectType.BLEND, 7);
+    executor.createDsa(1, {} as never);
+    expect(log).toHaveLength(1);
+  });
+
+  it('refuses shader text past the limit, counting what destroyed and replaced shaders gave back', () => {
+    const { executor, log } = drawing({});
+    const info = { stage: ShaderStage.FRAGMENT, numTokens: 0, outputCount: 0, strides: new Uint32Array(4), outputs: [] };
+    const big = new Uint8Array(MAX_CONTEXT_SHADER_CHARS / 2).fill(0x20);
+    executor.createShader(100, info, big);
+    executor.createShader(100, info, big);
+    expect(log).toEqual([]);
+    executor.createShader(101, info, big);
+    expect(log).toEqual([`virgl: shader 101 refused: the context's shaders would hold more than ${MAX_CONTEXT_SHADER_CHARS} characters of text`]);
+    executor.destroyObject(ObjectType.SHADER, 100);
+    executor.createShader(101, info, big);
+    expect(log).toHaveLength(1);
   });
 });

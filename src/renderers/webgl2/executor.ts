@@ -22,6 +22,13 @@ const CLEAR_DEPTH = 1;
 const CLEAR_STENCIL = 2;
 const CLEAR_COLOR0_SHIFT = 2;
 const MAX_SUB_CONTEXTS = 16;
+/**
+ * What one guest context may hold across its sub-contexts: objects by handle,
+ * and characters of shader text (Mesa's shaders are a few kilobytes; a
+ * guest creating without destroying must not grow the worker without end).
+ */
+export const MAX_CONTEXT_OBJECTS = 65_536;
+export const MAX_CONTEXT_SHADER_CHARS = 16 << 20;
 
 const decoder = new TextDecoder();
 
@@ -72,31 +79,52 @@ export class ContextExecutor implements VirglSink {
     this.log(`virgl: ${what}`);
   }
 
+  /** Whether the context has room for one more object in `objects` (a handle there already is replaced) and `shaderChars` more characters of shader text. */
+  private admits(objects: Map<number, unknown>, handle: number, shaderChars = 0): boolean {
+    let count = 0;
+    let chars = shaderChars;
+    for (const sub of this.subs.values()) {
+      count += sub.objectCount();
+      chars += sub.shaderChars;
+    }
+    if (!objects.has(handle) && count >= MAX_CONTEXT_OBJECTS) {
+      this.refuse(`object ${handle} refused: the context holds ${MAX_CONTEXT_OBJECTS} objects, the most it may`);
+      return false;
+    }
+    if (chars > MAX_CONTEXT_SHADER_CHARS) {
+      this.refuse(`shader ${handle} refused: the context's shaders would hold more than ${MAX_CONTEXT_SHADER_CHARS} characters of text`);
+      return false;
+    }
+    return true;
+  }
+
   createBlend(handle: number, state: BlendState): void {
-    this.sub.blends.set(handle, copyOf(state));
+    if (this.admits(this.sub.blends, handle)) this.sub.blends.set(handle, copyOf(state));
   }
 
   createRasterizer(handle: number, state: RasterizerState): void {
-    this.sub.rasterizers.set(handle, copyOf(state));
+    if (this.admits(this.sub.rasterizers, handle)) this.sub.rasterizers.set(handle, copyOf(state));
   }
 
   createDsa(handle: number, state: DsaState): void {
-    this.sub.dsas.set(handle, copyOf(state));
+    if (this.admits(this.sub.dsas, handle)) this.sub.dsas.set(handle, copyOf(state));
   }
 
   createShader(handle: number, info: ShaderInfo, text: Uint8Array): void {
-    this.sub.shaders.set(handle, { info: copyOf(info), text: decoder.decode(text) });
+    const replaced = this.sub.shaders.get(handle)?.text.length ?? 0;
+    if (this.admits(this.sub.shaders, handle, text.length - replaced)) this.sub.putShader(handle, { info: copyOf(info), text: decoder.decode(text) });
   }
 
   createVertexElements(handle: number, elements: readonly VertexElement[], count: number): void {
-    this.sub.vertexElements.set(handle, elements.slice(0, count).map((e) => ({ ...e })));
+    if (this.admits(this.sub.vertexElements, handle)) this.sub.vertexElements.set(handle, elements.slice(0, count).map((e) => ({ ...e })));
   }
 
   createSamplerView(handle: number, view: SamplerViewState): void {
-    this.sub.views.set(handle, { ...view });
+    if (this.admits(this.sub.views, handle)) this.sub.views.set(handle, { ...view });
   }
 
   createSamplerState(handle: number, state: SamplerState): void {
+    if (!this.admits(this.sub.samplers, handle)) return;
     const { gl } = this;
     const old = this.sub.samplers.get(handle);
     const sampler = old?.sampler ?? gl.createSampler();
@@ -113,7 +141,7 @@ export class ContextExecutor implements VirglSink {
   }
 
   createSurface(handle: number, surface: SurfaceState): void {
-    this.sub.surfaces.set(handle, { ...surface });
+    if (this.admits(this.sub.surfaces, handle)) this.sub.surfaces.set(handle, { ...surface });
   }
 
   createQuery(_handle: number, query: QueryState): void {
@@ -155,7 +183,7 @@ export class ContextExecutor implements VirglSink {
         sub.dsas.delete(handle);
         break;
       case ObjectType.SHADER:
-        sub.shaders.delete(handle);
+        sub.dropShader(handle);
         break;
       case ObjectType.VERTEX_ELEMENTS:
         sub.vertexElements.delete(handle);

@@ -54,6 +54,8 @@ export class SubContext {
   readonly views = new Map<number, SamplerViewState>();
   readonly samplers = new Map<number, SamplerObject>();
   readonly surfaces = new Map<number, SurfaceState>();
+  /** Characters of shader text kept in `shaders`. */
+  shaderChars = 0;
 
   blend = 0;
   rasterizer = 0;
@@ -80,6 +82,22 @@ export class SubContext {
   constructor(private readonly gl: WebGL2RenderingContext) {
     this.framebuffer = gl.createFramebuffer();
     this.vertexArray = gl.createVertexArray();
+  }
+
+  /** Objects of every type held by handle. */
+  objectCount(): number {
+    return this.blends.size + this.rasterizers.size + this.dsas.size + this.shaders.size + this.vertexElements.size + this.views.size + this.samplers.size + this.surfaces.size;
+  }
+
+  putShader(handle: number, shader: ShaderObject): void {
+    this.dropShader(handle);
+    this.shaders.set(handle, shader);
+    this.shaderChars += shader.text.length;
+  }
+
+  dropShader(handle: number): void {
+    this.shaderChars -= this.shaders.get(handle)?.text.length ?? 0;
+    this.shaders.delete(handle);
   }
 
   /** Frees what this sub-context made in GL. */
