@@ -77,3 +77,15 @@ test("kmscube's cube turns on the canvas", async ({ guest }, info) => {
   expect(log, "kmscube's own report of the GL it got").toMatch(/renderer: "virgl \(virtio-gpu-web/);
   expect(log).not.toMatch(/user interrupted/);
 });
+
+test("the 3D renderer's WebGL2 context lost and given back: the guest's next programs draw exactly again", async ({ guest }) => {
+  test.setTimeout(180_000);
+  const { page } = guest;
+  expect(await page.evaluate(() => globalThis.__virtioGpuWeb![0]!.presenter.gpuWorker.loseVirglContext())).toBe(true);
+  await page.waitForFunction(() => globalThis.__virtioGpuWeb![0]!.presenter.recoveries >= 1, null, { timeout: 15_000 });
+  for (const program of ['vgw-gl-triangle', 'vgw-gl-texture']) {
+    const output = await guest.run(program, { timeout: 90_000 });
+    expect(glProgramMismatches(program, output), output).toEqual([]);
+  }
+  expect(await guest.run('echo still-$((40+2))')).toContain('still-42');
+});

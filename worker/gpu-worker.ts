@@ -135,7 +135,9 @@ const api = {
     return Comlink.transfer(capture, [capture.data.buffer as ArrayBuffer]);
   },
   /** Liveness and recovery count, for the VM side's watchdog and for tests. */
-  ping: () => ({ recoveries }),
+  ping: () => ({ recoveries, virglRecoveries: virgl?.recoveries ?? 0 }),
+  /** Fault injection for tests: the browser takes the virgl renderer's WebGL2 context away and gives it back. */
+  loseVirglContext: (): boolean => virgl?.loseContext() ?? false,
   /** Fault injection for tests: destroys the WebGPU device as a driver reset would. */
   loseGpuDevice(): boolean {
     if (!gpu) return false;

@@ -48,12 +48,12 @@ function defaultWorker(): Worker {
 
 export class WorkerPresenter implements Presenter {
   readonly needsSharedPixels = true;
-  /** Recoveries so far: worker restarts plus GPU devices replaced inside the worker. */
+  /** Recoveries so far: worker restarts, plus GPU devices replaced and 3D renderer contexts restored inside the worker. */
   recoveries = 0;
   private workerRestarts = 0;
   private gpuRecoveries = 0;
-  /** GPU recoveries the current worker has reported (its own count starts at 0). */
-  private seenInWorker = 0;
+  /** Recoveries the current worker has reported (its own counts start at 0): of its GPU device, and of the 3D renderer's WebGL2 context. */
+  private readonly seenInWorker = { recoveries: 0, virglRecoveries: 0 };
   private remote!: Comlink.Remote<GpuWorkerApi>;
   private current!: Worker;
   private died!: Promise<void>;
@@ -233,14 +233,18 @@ export class WorkerPresenter implements Presenter {
       void Promise.race([this.remote.ping(), timeout]).then((answer) => {
         waiting = false;
         if (worker !== this.current) return;
-        if (!answer) this.lost(`no answer for ${patience} ms`);
-        else if (answer.recoveries > this.seenInWorker) {
-          this.gpuRecoveries += answer.recoveries - this.seenInWorker;
-          this.seenInWorker = answer.recoveries;
-          this.recovered('the GPU device was lost; the worker draws on a new one');
-        }
+        if (!answer) return this.lost(`no answer for ${patience} ms`);
+        this.counted(answer, 'recoveries', 'the GPU device was lost; the worker draws on a new one');
+        this.counted(answer, 'virglRecoveries', "the 3D renderer's WebGL2 context was lost; its guest contexts and resources were made again, empty");
       });
     }, every);
+  }
+
+  private counted(answer: typeof this.seenInWorker, count: keyof typeof this.seenInWorker, what: string): void {
+    if (answer[count] <= this.seenInWorker[count]) return;
+    this.gpuRecoveries += answer[count] - this.seenInWorker[count];
+    this.seenInWorker[count] = answer[count];
+    this.recovered(what);
   }
 
   /** The worker is gone: start another on fresh canvases and show everything again. */
@@ -252,7 +256,8 @@ export class WorkerPresenter implements Presenter {
       dead.terminate();
       this.canvases = this.canvases.map(replaceCanvas);
       await this.start(this.backend);
-      this.seenInWorker = 0;
+      this.seenInWorker.recoveries = 0;
+      this.seenInWorker.virglRecoveries = 0;
       const remote = this.remote;
       for (const [id, image] of this.resources) await remote.createResource(id, image);
       for (const [index, source] of this.sources) await remote.setScanout(index, source);

@@ -4,6 +4,11 @@
  * work in order, transfer bytes in and out as buffers of their own, fences
  * that retire once the GPU has done the work before them (fenceSync), and
  * displayable images read back into the pixels the presenter shows.
+ *
+ * When the browser takes the WebGL2 context away (a GPU reset, too many
+ * contexts), 3D work is dropped (fences still retire, reads give zeros) until
+ * it gives the context back; then the guest's contexts and resources are made
+ * again, empty: what the guest created in them and drew before is gone.
  */
 import type { ResourceImage } from '../../presenters/presenter.ts';
 import type { BackingAccess, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
@@ -35,25 +40,74 @@ class SpanAccess implements BackingAccess {
 
 const WEBGL2_ATTRIBUTES: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
 
+/** Why a context cannot carry the renderer, or null when it can. */
+function unfit(gl: WebGL2RenderingContext): string | null {
+  // Float colour buffers: the capsets promise the guest renderable float formats.
+  return gl.getExtension('EXT_color_buffer_float') ? null : 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
+}
+
 export class VirglHost {
   private readonly images = new Map<number, ResourceImage>();
+  /** What the guest made, to make again on a restored context. */
+  private readonly contexts = new Map<number, { capsetId: number; name: string }>();
+  private readonly resources = new Map<number, Resource3dParams>();
+  private renderer: WebGL2VirglRenderer;
+  private lost = false;
+  /** Set by `loseContext` (tests), which gives the context back itself. */
+  private restoreAfterLoss: WEBGL_lose_context | null = null;
+  /** Times the context came back and the renderer was made again. */
+  recoveries = 0;
 
   private constructor(
+    canvas: OffscreenCanvas,
     private readonly gl: WebGL2RenderingContext,
-    readonly renderer: WebGL2VirglRenderer,
+    private readonly log: (message: string) => void,
     /** The GPU, as WebGL2 names it. */
     readonly description: string,
-  ) {}
+  ) {
+    this.renderer = new WebGL2VirglRenderer(gl, log);
+    canvas.addEventListener('webglcontextlost', (event) => {
+      // Without this the browser never gives the context back.
+      event.preventDefault();
+      this.lost = true;
+      this.log('virgl: the WebGL2 context was lost; 3D work is dropped until the browser gives it back');
+      const restore = this.restoreAfterLoss;
+      this.restoreAfterLoss = null;
+      if (restore) setTimeout(() => restore.restoreContext(), 0);
+    });
+    canvas.addEventListener('webglcontextrestored', () => this.restored());
+  }
 
   /** A host on a WebGL2 context of its own, or why there can be none here. */
   static create(log: (message: string) => void): VirglHost | string {
     if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas in the worker';
-    const gl = new OffscreenCanvas(1, 1).getContext('webgl2', WEBGL2_ATTRIBUTES);
+    const canvas = new OffscreenCanvas(1, 1);
+    const gl = canvas.getContext('webgl2', WEBGL2_ATTRIBUTES);
     if (!gl) return 'WebGL2 is not available in the worker';
-    // Float colour buffers: the capsets promise the guest renderable float formats.
-    if (!gl.getExtension('EXT_color_buffer_float')) return 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
+    const why = unfit(gl);
+    if (why) return why;
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
-    return new VirglHost(gl, new WebGL2VirglRenderer(gl, log), String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+    return new VirglHost(canvas, gl, log, String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+  }
+
+  private restored(): void {
+    const why = unfit(this.gl);
+    if (why) return this.log(`virgl: the WebGL2 context came back, but ${why}; 3D stays off`);
+    this.renderer = new WebGL2VirglRenderer(this.gl, this.log);
+    for (const [id, params] of this.resources) this.renderer.createResource(id, params);
+    for (const [ctxId, { capsetId, name }] of this.contexts) this.renderer.createContext(ctxId, capsetId, name);
+    this.lost = false;
+    this.recoveries++;
+    this.log(`virgl: the WebGL2 context is back; ${this.contexts.size} contexts and ${this.resources.size} resources made again, empty`);
+  }
+
+  /** Fault injection for tests: the browser takes the context away, and gives it back at once. */
+  loseContext(): boolean {
+    const lose = this.gl.getExtension('WEBGL_lose_context');
+    if (!lose || this.lost) return false;
+    this.restoreAfterLoss = lose;
+    lose.loseContext();
+    return true;
   }
 
   /** The presenter's copy of a displayable resource, which `present` fills. */
@@ -66,35 +120,40 @@ export class VirglHost {
   }
 
   createContext(ctxId: number, capsetId: number, name: string): void {
-    this.renderer.createContext(ctxId, capsetId, name);
+    this.contexts.set(ctxId, { capsetId, name });
+    if (!this.lost) this.renderer.createContext(ctxId, capsetId, name);
   }
 
   destroyContext(ctxId: number): void {
-    this.renderer.destroyContext(ctxId);
+    this.contexts.delete(ctxId);
+    if (!this.lost) this.renderer.destroyContext(ctxId);
   }
 
   createResource(id: number, params: Resource3dParams): void {
-    this.renderer.createResource(id, params);
+    this.resources.set(id, params);
+    if (!this.lost) this.renderer.createResource(id, params);
   }
 
   destroyResource(id: number): void {
-    this.renderer.destroyResource(id);
+    this.resources.delete(id);
+    if (!this.lost) this.renderer.destroyResource(id);
   }
 
   /** `bytes` are the guest's backing from the transfer's offset on. */
   transferToHost(t: Transfer3d, bytes: Uint8Array): void {
-    this.renderer.transferToHost(t, new SpanAccess(bytes, t.offset));
+    if (!this.lost) this.renderer.transferToHost(t, new SpanAccess(bytes, t.offset));
   }
 
-  /** The backing's bytes from the transfer's offset, `length` of them, as the transfer leaves them. */
+  /** The backing's bytes from the transfer's offset, `length` of them, as the transfer leaves them (zeros while the context is lost). */
   transferFromHost(t: Transfer3d, length: number): Uint8Array {
     const bytes = new Uint8Array(length);
-    this.renderer.transferFromHost(t, new SpanAccess(bytes, t.offset));
+    if (!this.lost) this.renderer.transferFromHost(t, new SpanAccess(bytes, t.offset));
     return bytes;
   }
 
   /** Runs a stream; resolves once the GPU has done its work. */
   submit(ctxId: number, stream: Uint8Array): Promise<void> {
+    if (this.lost) return Promise.resolve();
     this.renderer.submit(ctxId, stream);
     return this.finished();
   }
@@ -102,7 +161,7 @@ export class VirglHost {
   /** Reads `rect` of a displayable resource back into the presenter's pixels of it, in its format. */
   present(id: number, rect: { x: number; y: number; width: number; height: number }): void {
     const image = this.images.get(id);
-    if (!image || rect.width <= 0 || rect.height <= 0) return;
+    if (this.lost || !image || rect.width <= 0 || rect.height <= 0) return;
     const access = new SpanAccess(image.pixels, 0);
     const t: Transfer3d = { ctxId: 0, resourceId: id, level: 0, box: { x: rect.x, y: rect.y, z: 0, w: rect.width, h: rect.height, d: 1 }, offset: rect.y * image.stride + rect.x * 4, stride: image.stride, layerStride: image.stride * rect.height };
     this.renderer.transferFromHost(t, access);
