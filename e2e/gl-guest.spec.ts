@@ -78,14 +78,23 @@ test("kmscube's cube turns on the canvas", async ({ guest }, info) => {
   expect(log).not.toMatch(/user interrupted/);
 });
 
-test("the 3D renderer's WebGL2 context lost and given back: the guest's next programs draw exactly again", async ({ guest }) => {
-  test.setTimeout(180_000);
-  const { page } = guest;
-  expect(await page.evaluate(() => globalThis.__virtioGpuWeb![0]!.presenter.gpuWorker.loseVirglContext())).toBe(true);
-  await page.waitForFunction(() => globalThis.__virtioGpuWeb![0]!.presenter.recoveries >= 1, null, { timeout: 15_000 });
-  for (const program of ['vgw-gl-triangle', 'vgw-gl-texture']) {
-    const output = await guest.run(program, { timeout: 90_000 });
-    expect(glProgramMismatches(program, output), output).toEqual([]);
-  }
-  expect(await guest.run('echo still-$((40+2))')).toContain('still-42');
-});
+/** Faults the 3D renderer recovers from, each done to the page's device. */
+const FAULTS: Record<string, () => Promise<unknown>> = {
+  "the 3D renderer's WebGL2 context is lost and given back": () => globalThis.__virtioGpuWeb![0]!.presenter.gpuWorker.loseVirglContext(),
+  'the GPU worker is killed': async () => globalThis.__virtioGpuWeb![0]!.presenter.worker.terminate(),
+};
+
+for (const [fault, inject] of Object.entries(FAULTS)) {
+  test(`${fault}: the guest's next GL programs draw exactly again`, async ({ guest }) => {
+    test.setTimeout(180_000);
+    const { page } = guest;
+    const before = await page.evaluate(() => globalThis.__virtioGpuWeb![0]!.presenter.recoveries);
+    await page.evaluate(inject);
+    await page.waitForFunction((n) => globalThis.__virtioGpuWeb![0]!.presenter.recoveries > n, before, { timeout: 20_000 });
+    for (const program of ['vgw-gl-triangle', 'vgw-gl-texture']) {
+      const output = await guest.run(program, { timeout: 90_000 });
+      expect(glProgramMismatches(program, output), output).toEqual([]);
+    }
+    expect(await guest.run('echo still-$((40+2))')).toContain('still-42');
+  });
+}

@@ -107,6 +107,9 @@ function whenLoaded(emulator: V86Emulator): Promise<void> {
   });
 }
 
+/** How long the GPU worker may take to answer the watchdog while it renders 3D. */
+const VIRGL_HEARTBEAT_TIMEOUT_MS = 15_000;
+
 /**
  * Attaches a virtio-gpu display to `emulator` (constructed with
  * `autostart: false`) and shows its scanouts in `container`; starts the
@@ -139,6 +142,9 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
       ...(createWorker && { createWorker }),
       ...(onRecovery && { onRecovery }),
       ...(onFrame && { onPresent: onFrame }),
+      // The 3D renderer's GL work runs on the worker's thread: compiling a scene's shaders or waiting for a readback
+      // there takes seconds on a software GPU, and a worker that answers late is not a dead one.
+      ...(virgl && { heartbeatTimeoutMs: VIRGL_HEARTBEAT_TIMEOUT_MS }),
     });
   } catch (error) {
     for (const canvas of canvases) canvas.remove();
@@ -147,7 +153,9 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   }
   const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: true offers it)' };
   const log = attachOptions.log ?? ((message: string) => console.warn(message));
-  const with3d = threeD.ok ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d: new WorkerRenderer3d(() => presenter.gpuWorker, log) } : {};
+  const renderer3d = threeD.ok ? new WorkerRenderer3d(() => presenter.gpuWorker, log) : null;
+  if (renderer3d) presenter.onRestart((worker) => renderer3d.restarted(worker));
+  const with3d = renderer3d ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d } : {};
   await loaded;
   const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, ...with3d, scanouts, presenter });
   const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);

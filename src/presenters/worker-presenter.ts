@@ -62,6 +62,7 @@ export class WorkerPresenter implements Presenter {
   private closed = false;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly resources = new Map<number, ResourceImage>();
+  private readonly restartHooks: ((worker: Comlink.Remote<GpuWorkerApi>) => Promise<void>)[] = [];
   private readonly sources = new Map<number, ScanoutSource | null>();
   private readonly cursors = new Map<number, CursorState>();
   /** Frames the worker has presented, per scanout; shared so the page can read it without asking. */
@@ -247,6 +248,11 @@ export class WorkerPresenter implements Presenter {
     this.recovered(what);
   }
 
+  /** Has `hook` make its own state again in each worker that replaces a dead one, before the scanouts are shown again. */
+  onRestart(hook: (worker: Comlink.Remote<GpuWorkerApi>) => Promise<void>): void {
+    this.restartHooks.push(hook);
+  }
+
   /** The worker is gone: start another on fresh canvases and show everything again. */
   private lost(why: string): void {
     if (this.closed) return;
@@ -259,6 +265,8 @@ export class WorkerPresenter implements Presenter {
       this.seenInWorker.recoveries = 0;
       this.seenInWorker.virglRecoveries = 0;
       const remote = this.remote;
+      // Before the resources: the 3D renderer must be there to hear of the displayable ones.
+      for (const hook of this.restartHooks) await hook(remote);
       for (const [id, image] of this.resources) await remote.createResource(id, image);
       for (const [index, source] of this.sources) await remote.setScanout(index, source);
       for (const [index, c] of this.cursors) {

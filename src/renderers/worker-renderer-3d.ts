@@ -24,10 +24,14 @@ function copyOf(t: Transfer3d): Transfer3d {
 }
 
 export class WorkerRenderer3d implements Renderer3d {
+  /** What the guest made, to make again in a worker that replaces a dead one. */
+  private readonly contexts = new Map<number, { capsetId: number; name: string }>();
+  private readonly resources = new Map<number, Resource3dParams>();
+
   /**
-   * `remote`: the current GPU worker. A worker that replaced a crashed one
-   * has lost every 3D object: its calls fail, and `log` hears why (the
-   * guest's 3D programs stop drawing; its console and 2D scanouts go on).
+   * `remote`: the current GPU worker. A worker that replaced a dead one gets
+   * the guest's contexts and resources again (`restarted`), empty: what the
+   * guest created in them and drew before is gone.
    */
   constructor(
     private readonly remote: () => Remote,
@@ -39,11 +43,22 @@ export class WorkerRenderer3d implements Renderer3d {
     call(this.remote()).catch((error: unknown) => this.log(`virtio-gpu-web: 3D work failed in the GPU worker: ${error instanceof Error ? error.message : String(error)}`));
   }
 
+  /** Starts the renderer in a worker that replaced a dead one and makes the guest's contexts and resources there again. */
+  async restarted(remote: Remote): Promise<void> {
+    const made = await remote.virglInit();
+    if (!made.ok) return this.log(`virtio-gpu-web: the new GPU worker has no 3D (${made.reason}); the guest's 3D programs stop drawing`);
+    for (const [id, params] of this.resources) await remote.virglCreateResource(id, params);
+    for (const [ctxId, { capsetId, name }] of this.contexts) await remote.virglCreateContext(ctxId, capsetId, name);
+    this.log(`virtio-gpu-web: the new GPU worker has the guest's ${this.contexts.size} 3D contexts and ${this.resources.size} resources again, empty`);
+  }
+
   createContext(ctxId: number, capsetId: number, name: string): void {
+    this.contexts.set(ctxId, { capsetId, name });
     this.send((r) => r.virglCreateContext(ctxId, capsetId, name));
   }
 
   destroyContext(ctxId: number): void {
+    this.contexts.delete(ctxId);
     this.send((r) => r.virglDestroyContext(ctxId));
   }
 
@@ -52,10 +67,13 @@ export class WorkerRenderer3d implements Renderer3d {
   detachResource(): void {}
 
   createResource(resourceId: number, params: Resource3dParams): void {
-    this.send((r) => r.virglCreateResource(resourceId, { ...params }));
+    const own = { ...params };
+    this.resources.set(resourceId, own);
+    this.send((r) => r.virglCreateResource(resourceId, own));
   }
 
   destroyResource(resourceId: number): void {
+    this.resources.delete(resourceId);
     this.send((r) => r.virglDestroyResource(resourceId));
   }
 
