@@ -23,6 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     iterations,
     seed,
     onProgress: (done) => {
+      peak = Math.max(peak, process.memoryUsage().rss);
       if (done % 50_000 === 0) console.log(`  ${done} cases, ${((Date.now() - started) / 1000).toFixed(0)} s, rss ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
     },
   });

@@ -1,7 +1,9 @@
 /**
  * Property-based fuzzing of the device on three levels: single commands,
  * virtqueues, and command sequences (random, and mutations of what the real
- * guest sent). Every case checks the same invariants:
+ * guest sent); runFuzz runs them with the virgl stream and TGSI levels
+ * (virgl-stream-fuzz.ts, tgsi-fuzz.ts). Every device case checks the same
+ * invariants:
  *   - nothing throws out of the device or the queue server;
  *   - every request gets exactly one response, a valid response type, and
  *     ERR_UNSPEC for a truncated or unknown request;
@@ -18,6 +20,12 @@ import { serveControlQueue, serveCursorQueue } from '../../src/virtio/gpu-queues
 import { DescFlag, SplitVirtqueue } from '../../src/virtio/virtqueue.ts';
 import { CORPUS_MEMORY_BYTES, CORPUS_SCANOUTS, loadCorpus } from './corpus.ts';
 import { GuardMemory } from './guard-memory.ts';
+import { applyEdits, editsOf, mutate, mutationOf, u32 } from './mutations.ts';
+import { fail, fuzzProperty, runProperties, type FuzzOptions, type FuzzProperty, type FuzzReport } from './runner.ts';
+import { TGSI_PROPERTIES } from './tgsi-fuzz.ts';
+import { VIRGL_STREAM_PROPERTIES } from './virgl-stream-fuzz.ts';
+
+export type { FuzzOptions, FuzzReport } from './runner.ts';
 
 const hdr = (type: number): W.CtrlHeader => ({ type, flags: 0, fenceId: 0n, ctxId: 0, ringIdx: 0 });
 
@@ -30,8 +38,6 @@ const corpus = loadCorpus();
 
 // ---- value generators, weighted towards the boundaries
 
-const U32_EDGES = [0, 1, 2, 15, 16, 17, 63, 64, 65, 255, 256, 4095, 4096, 8191, 8192, 8193, 0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff];
-const u32 = fc.oneof(fc.constantFrom(...U32_EDGES), fc.nat({ max: 0xffff_ffff }));
 const resourceId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 2, 3, 4) }, { weight: 1, arbitrary: fc.constantFrom(0, 0xffff_ffff) }, { weight: 1, arbitrary: u32 });
 const scanoutId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1) }, { weight: 1, arbitrary: u32 });
 const format = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 2, 3, 4, 67, 68, 121, 134) }, { weight: 1, arbitrary: u32 });
@@ -133,26 +139,8 @@ const structuredControl = (ids: fc.Arbitrary<number> = resourceId): fc.Arbitrary
 
 const corpusControl = fc.constantFrom(...corpus.filter((c) => c.queue === 'control').map((c) => c.bytes));
 
-type Mutation = { kind: 'none' } | { kind: 'truncate'; to: number } | { kind: 'append'; bytes: Uint8Array } | { kind: 'flip'; at: number; value: number };
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant({ kind: 'none' } as const) },
-  fc.record({ kind: fc.constant('truncate' as const), to: fc.nat({ max: 120 }) }),
-  fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ maxLength: 64 }) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat({ max: 120 }), value: fc.nat({ max: 255 }) }),
-);
-
-function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
-  switch (m.kind) {
-    case 'none': return bytes;
-    case 'truncate': return bytes.slice(0, Math.min(bytes.length, m.to));
-    case 'append': return Uint8Array.from([...bytes, ...m.bytes]);
-    case 'flip': {
-      const out = bytes.slice();
-      if (out.length) out[m.at % out.length] = m.value;
-      return out;
-    }
-  }
-}
+/** Requests are short and their headers and fixed fields come first: mutations stay within the first 120 bytes. */
+const mutation = mutationOf({ reach: 120 });
 
 const controlRequestFor = (ids: fc.Arbitrary<number>): fc.Arbitrary<Uint8Array> => fc
   .tuple(fc.oneof({ weight: 3, arbitrary: structuredControl(ids) }, { weight: 1, arbitrary: corpusControl }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) }), mutation)
@@ -198,19 +186,11 @@ const randomSequence = fc.oneof(
 const corpusSequence: fc.Arbitrary<Step[]> = fc
   .tuple(
     fc.integer({ min: 1, max: corpus.length }),
-    fc.array(fc.record({ at: fc.nat({ max: corpus.length - 1 }), edit: fc.constantFrom('drop', 'repeat', 'swap', 'mutate'), mutation }), { maxLength: 12 }),
+    editsOf(mutation, corpus.length - 1, 12),
   )
   .map(([length, edits]) => {
     const steps: Step[] = corpus.slice(0, length).map((c) => (c.queue === 'control' ? { control: c.bytes } : { cursor: c.bytes }));
-    for (const { at, edit, mutation: m } of edits) {
-      if (steps.length === 0) break;
-      const s = steps[at % steps.length] as Step;
-      if (edit === 'drop') steps.splice(at % steps.length, 1);
-      else if (edit === 'repeat') steps.splice(at % steps.length, 0, s);
-      else if (edit === 'swap') steps.splice(at % steps.length, 2, ...steps.slice(at % steps.length, (at % steps.length) + 2).reverse());
-      else if ('control' in s) steps[at % steps.length] = { control: mutate(s.control, m) };
-    }
-    return steps;
+    return applyEdits(steps, edits, (s, m) => ('control' in s ? { control: mutate(s.control, m) } : s));
   });
 
 /** A fresh resource (2D with backing, or a guest blob) made by valid commands, then steps aimed at it. */
@@ -263,10 +243,6 @@ export async function populatedDevice(): Promise<VirtioGpuDevice> {
     if (type !== R.OK_NODATA) fail(`fuzz setup: 0x${W.CtrlHeader.decode(request).type.toString(16)} answered 0x${type.toString(16)}`);
   }
   return device;
-}
-
-function fail(message: string): never {
-  throw new Error(message);
 }
 
 function checkResponse(request: Uint8Array, response: Uint8Array): void {
@@ -401,23 +377,6 @@ export async function runQueueCase(device: VirtioGpuDevice, c: QueueCase): Promi
   checkDevice(device);
 }
 
-export interface FuzzOptions {
-  iterations: number;
-  seed?: number;
-  onProgress?: (done: number) => void;
-}
-
-export interface FuzzReport {
-  property: string;
-  runs: number;
-  seconds: number;
-  failed: boolean;
-  /** fast-check's account: seed, path, error. */
-  message: string;
-  /** The minimized failing case, one line per request. */
-  counterexample: string[];
-}
-
 const COMMAND_NAMES = new Map<number, string>(Object.entries(C).map(([name, value]) => [value, name]));
 
 /** One line per request: the command's name, then its bytes. */
@@ -437,27 +396,17 @@ export function describeCase(value: unknown): string[] {
   return one(value);
 }
 
-/** Runs all four properties, splitting `iterations` between them; returns fast-check's report for each. */
-export async function runFuzz({ iterations, seed, onProgress }: FuzzOptions): Promise<FuzzReport[]> {
-  const share = (part: number) => Math.max(1, Math.round(iterations * part));
-  let done = 0;
-  const tick = () => {
-    done++;
-    if (done % 1000 === 0) onProgress?.(done);
-  };
-  const properties: [string, number, fc.IAsyncProperty<[unknown]>][] = [
-    ['single control commands', share(0.4), fc.asyncProperty(controlRequest, async (request) => { tick(); const d = await populatedDevice(); await runStep(d, { control: request }); await healthCheck(d); }) as unknown as fc.IAsyncProperty<[unknown]>],
-    ['single cursor commands', share(0.1), fc.asyncProperty(cursorRequest, async (request) => { tick(); const d = await populatedDevice(); await runStep(d, { cursor: request }); await healthCheck(d); }) as unknown as fc.IAsyncProperty<[unknown]>],
-    ['virtqueues', share(0.2), fc.asyncProperty(queueCase, async (c) => { tick(); const d = await populatedDevice(); await runQueueCase(d, c); await healthCheck(d); }) as unknown as fc.IAsyncProperty<[unknown]>],
-    ['command sequences', share(0.3), fc.asyncProperty(sequence, async (steps) => { tick(); const d = await populatedDevice(); for (const s of steps) await runStep(d, s); await healthCheck(d); }) as unknown as fc.IAsyncProperty<[unknown]>],
-  ];
-  const reports: FuzzReport[] = [];
-  for (const [name, runs, property] of properties) {
-    const started = performance.now();
-    const details = await fc.check(property, { numRuns: runs, seed, endOnFailure: false });
-    const seconds = (performance.now() - started) / 1000;
-    const message = details.failed ? `seed ${details.seed}, path "${details.counterexamplePath}": ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}` : '';
-    reports.push({ property: name, runs: details.numRuns, seconds, failed: details.failed, message, counterexample: details.counterexample ? describeCase(details.counterexample[0]) : [] });
-  }
-  return reports;
+/** The device's levels: each case starts from the populated device and ends with the health check. */
+export const DEVICE_PROPERTIES: readonly FuzzProperty[] = [
+  fuzzProperty('single control commands', 0.4, controlRequest, async (request) => { const d = await populatedDevice(); await runStep(d, { control: request }); await healthCheck(d); }, describeCase),
+  fuzzProperty('single cursor commands', 0.1, cursorRequest, async (request) => { const d = await populatedDevice(); await runStep(d, { cursor: request }); await healthCheck(d); }, describeCase),
+  fuzzProperty('virtqueues', 0.2, queueCase, async (c) => { const d = await populatedDevice(); await runQueueCase(d, c); await healthCheck(d); }, describeCase),
+  fuzzProperty('command sequences', 0.3, sequence, async (steps) => { const d = await populatedDevice(); for (const s of steps) await runStep(d, s); await healthCheck(d); }, describeCase),
+];
+
+export const ALL_PROPERTIES: readonly FuzzProperty[] = [...DEVICE_PROPERTIES, ...VIRGL_STREAM_PROPERTIES, ...TGSI_PROPERTIES];
+
+/** Runs `properties` (every level unless told), splitting `iterations` between them by their shares; returns fast-check's report for each. */
+export function runFuzz(options: FuzzOptions & { properties?: readonly FuzzProperty[] }): Promise<FuzzReport[]> {
+  return runProperties(options.properties ?? ALL_PROPERTIES, options);
 }

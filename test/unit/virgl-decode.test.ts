@@ -15,48 +15,13 @@ import type { VirglSink } from '../../src/virgl/commands.ts';
 import { decoderConfigFromCaps, type DecoderConfig } from '../../src/virgl/config.ts';
 import { formatDecodeError, VirglDecoder, type DecodeError } from '../../src/virgl/decoder.ts';
 import { Command as C, COMMAND_NAMES, Header, isFormat, ObjectType as O, ShaderStage as S } from '../../src/virgl/protocol.ts';
-
-const deviceCaps = virglCapset(CapsetId.VIRGL2, 2)!;
-const device = decoderConfigFromCaps(deviceCaps);
-
-/** The device's caps with more switched on: every command the decoder can decode is offered. */
-function capsWith(patch: (v: DataView) => void): Uint8Array {
-  const bytes = deviceCaps.slice();
-  patch(new DataView(bytes.buffer));
-  return bytes;
-}
-const setBits = (v: DataView, offset: number, bits: number) => v.setUint32(offset, (v.getUint32(offset, true) | bits) >>> 0, true);
-const BSET = 260, CAPABILITY_BITS = 392, FEATURE_LEVEL = 556, CAPABILITY_BITS_V2 = 688;
-const everything = decoderConfigFromCaps(
-  capsWith((v) => {
-    setBits(v, BSET, (1 << 4) | (1 << 5)); // conditional render, start instance
-    setBits(v, CAPABILITY_BITS, (1 << 1) | (1 << 17) | (1 << 26) | (1 << 28) | (1 << 30) | (1 << 31)); // texture view, transfer, copy transfer, tweaks, clear texture, buffer storage
-    v.setUint32(FEATURE_LEVEL, 21, true);
-    setBits(v, CAPABILITY_BITS_V2, (1 << 6) | (1 << 7)); // implicit MSAA, copy transfers from the host
-  }),
-);
+import {
+  bytesOf, CAPABILITY_BITS, capsWith, cmd, deviceConfig as device, everythingConfig as everything, fixtureFiles, setBits, shaderPackets, submits, textDwords, VIRGL_FIXTURES as FIXTURES,
+} from '../fuzz/virgl-fixtures.ts';
 
 const f = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
-const cmd = (command: number, objectType: number, ...fields: number[]): number[] => [Header.encode(command, objectType, fields.length), ...fields];
-const bytesOf = (dwords: readonly number[]): Uint8Array => new Uint8Array(new Uint32Array(dwords).buffer);
-
-/** ASCII text, its NUL, and padding to whole dwords. */
-function textDwords(text: string): number[] {
-  const bytes = new Uint8Array(Math.ceil((text.length + 1) / 4) * 4);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return [...new Uint32Array(bytes.buffer)];
-}
-
 function shader(handle: number, stage: number, text: string, tokens = 8): number[] {
   return cmd(C.CREATE_OBJECT, O.SHADER, handle, stage, text.length + 1, tokens, 0, ...textDwords(text));
-}
-
-/** A shader's packets: the first carries `chunk` dwords of text, each continuation the next `chunk`. */
-function shaderPackets(handle: number, stage: number, text: string, chunk: number, tokens = 8): number[][] {
-  const all = textDwords(text);
-  const packets = [cmd(C.CREATE_OBJECT, O.SHADER, handle, stage, text.length + 1, tokens, 0, ...all.slice(0, chunk))];
-  for (let at = chunk; at < all.length; at += chunk) packets.push(cmd(C.CREATE_OBJECT, O.SHADER, handle, stage, (at * 4) | 0x8000_0000, tokens, 0, ...all.slice(at, at + chunk)));
-  return packets;
 }
 
 /** Arguments as plain values: scratch arrays cut to their counts, spans to their windows, shader text as a string. */
@@ -734,16 +699,6 @@ function checkingSink(config: DecoderConfig): { sink: VirglSink; problems: strin
   return { sink, problems };
 }
 
-const FIXTURES = join(import.meta.dirname, '../fixtures/virgl');
-
-/** A fixture's submits, in order (each stored as a u32 length and its bytes). */
-function submits(file: string): Uint8Array[] {
-  const bytes = readFileSync(join(FIXTURES, file));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; at += 4 + view.getUint32(at, true)) out.push(bytes.subarray(at + 4, at + 4 + view.getUint32(at, true)));
-  return out;
-}
 
 describe('hostile streams never throw and never reach the sink out of range', () => {
   const dword = fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constantFrom(0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0xffff, 0x1_0000, 0x8000_0010), fc.integer({ min: 0, max: 0xffff_ffff }));
@@ -757,9 +712,7 @@ describe('hostile streams never throw and never reach the sink out of range', ()
     .tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 }), shaderText, fc.integer({ min: 1, max: 6 }))
     .map(([handle, stage, text, chunk]) => shaderPackets(handle, stage, text, chunk).flat());
   const structured = fc.array(fc.oneof(command, shaderCommand), { maxLength: 12 }).map((cmds) => bytesOf(cmds.flat()));
-  const fixtureSubmits = readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.bin'))
-    .flatMap(submits);
+  const fixtureSubmits = fixtureFiles().flatMap(submits);
   const mutated = fc
     .tuple(fc.constantFrom(...fixtureSubmits), fc.array(fc.tuple(fc.nat(), dword), { minLength: 1, maxLength: 4 }))
     .map(([submit, flips]) => {
