@@ -8,6 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
+import { PresentQueue } from './present-queue.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
 
 type Remote = Comlink.Remote<GpuWorkerApi>;
@@ -27,6 +28,7 @@ export class WorkerRenderer3d implements Renderer3d {
   /** What the guest made, to make again in a worker that replaces a dead one. */
   private readonly contexts = new Map<number, { capsetId: number; name: string }>();
   private readonly resources = new Map<number, Resource3dParams>();
+  private readonly presents = new PresentQueue((resourceId, rect) => this.remote().virglPresent(resourceId, rect));
 
   /**
    * `remote`: the current GPU worker. A worker that replaced a dead one gets
@@ -95,6 +97,6 @@ export class WorkerRenderer3d implements Renderer3d {
   }
 
   present(resourceId: number, rect: Readonly<{ x: number; y: number; width: number; height: number }>): Promise<void> {
-    return this.remote().virglPresent(resourceId, { x: rect.x, y: rect.y, width: rect.width, height: rect.height });
+    return this.presents.request(resourceId, rect);
   }
 }
