@@ -5,6 +5,7 @@
  * program reads back probe pixels with glReadPixels and must get exactly the
  * colours its scene defines; a held frame must be on the canvas.
  */
+import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { GL_PROGRAMS, glProgramMismatches } from '../guest/gl-test-checks.ts';
 import { expect, test, type Pixels, type Region } from '../src/playwright/index.ts';
@@ -76,6 +77,92 @@ test("kmscube's cube turns on the canvas", async ({ guest }, info) => {
   console.log(`[gl-guest] kmscube: ${KMSCUBE_FRAMES} frames in ${((Date.now() - started) / 1000).toFixed(1)} s; its last report: ${log.match(/Rendered .*/g)?.at(-1)}`);
   expect(log, "kmscube's own report of the GL it got").toMatch(/renderer: "virgl \(virtio-gpu-web/);
   expect(log).not.toMatch(/user interrupted/);
+});
+
+/** Seconds each scene of glmark2's default list runs: enough for a few frames on a software GPU. */
+const GLMARK2_SCENE_SECONDS = 2;
+
+test("glmark2 runs every scene of its default list to the end, each drawn, with no GL error", async ({ guest }, info) => {
+  test.setTimeout(600_000);
+  const { page } = guest;
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  // In the page: the newest frame of each scene, numbered by the scene lines glmark2 printed before it. A frame counts
+  // for a scene only once the scanout flipped after the scene before it ended (its last frame stays shown meanwhile).
+  await page.evaluate(() => {
+    const handle = globalThis.__virtioGpuWeb![0]!;
+    const from = handle.serial.received;
+    const presenter = handle.presenter;
+    const setScanout = presenter.setScanout.bind(presenter);
+    let flips = 0;
+    presenter.setScanout = (...args) => {
+      flips++;
+      return setScanout(...args);
+    };
+    const shots: { scene: number; capture: { width: number; height: number; data: Uint8Array } }[] = [];
+    const state = { shots, running: true };
+    (globalThis as unknown as { glmark2: typeof state }).glmark2 = state;
+    const scenesEnded = () => (handle.serial.since(from).match(/FPS: \d+/g) ?? []).length;
+    void (async () => {
+      let scene = 0;
+      let flipsAtStart = 0;
+      while (state.running) {
+        if (scenesEnded() !== scene) {
+          scene = scenesEnded();
+          flipsAtStart = flips;
+        }
+        const flipped = flips > flipsAtStart;
+        const capture = await handle.device.captureScanout(0);
+        if (flipped && capture.width > 640 && scenesEnded() === scene) {
+          if (shots.at(-1)?.scene === scene) shots.pop();
+          shots.push({ scene, capture });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+  });
+  const started = Date.now();
+  const output = await guest.run(`glmark2-es2-drm --visual-config a=0 -b :duration=${GLMARK2_SCENE_SECONDS} 2>&1`, { timeout: 540_000 });
+  const seconds = (Date.now() - started) / 1000;
+  // One frame a message: PNG bytes as a data URL, far smaller than the pixels as JSON.
+  const taken = await page.evaluate(() => {
+    const state = (globalThis as unknown as { glmark2: { running: boolean; shots: unknown[] } }).glmark2;
+    state.running = false;
+    return state.shots.length;
+  });
+  const shots: { scene: number; colours: number; png: Buffer }[] = [];
+  for (let i = 0; i < taken; i++) {
+    const shot = await page.evaluate(async (n) => {
+      const { scene, capture } = (globalThis as unknown as { glmark2: { shots: { scene: number; capture: { width: number; height: number; data: Uint8Array } }[] } }).glmark2.shots[n]!;
+      const canvas = new OffscreenCanvas(capture.width, capture.height);
+      canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(capture.data), capture.width, capture.height), 0, 0);
+      const blob = await canvas.convertToBlob({ type: 'image/png' });
+      const url = await new Promise<string>((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result as string);
+        reader.readAsDataURL(blob);
+      });
+      const colours = new Set<number>();
+      for (let j = 0; j < capture.data.length; j += 4 * 997) colours.add((capture.data[j]! << 16) | (capture.data[j + 1]! << 8) | capture.data[j + 2]!);
+      return { scene, colours: colours.size, png: url.slice(url.indexOf(',') + 1) };
+    }, i);
+    shots.push({ ...shot, png: Buffer.from(shot.png, 'base64') });
+  }
+  const scenes = output.split('\n').filter((line) => /^\[\w+\]/.test(line));
+  console.log(`[gl-guest] glmark2: ${scenes.length} scenes in ${seconds.toFixed(0)} s; ${output.match(/glmark2 Score: \d+/)?.[0]}`);
+  for (const [i, line] of scenes.entries()) {
+    const shot = shots.find((s) => s.scene === i);
+    const file = info.outputPath(`glmark2-${String(i).padStart(2, '0')}-${line.slice(1, line.indexOf(']'))}.png`);
+    if (shot) writeFileSync(file, shot.png);
+    console.log(`  ${line.trim()}  [${shot ? `${shot.colours} colours` : 'no frame caught'}]`);
+  }
+  expect(output, "Mesa's virgl driver").toMatch(/GL_RENDERER:\s+virgl \(virtio-gpu-web/);
+  expect(output).toMatch(/glmark2 Score: \d+/);
+  expect(scenes.length, 'the scenes of the default list').toBeGreaterThanOrEqual(30);
+  expect(scenes.filter((line) => !/FPS: \d+ FrameTime: [\d.]+ ms$/.test(line.trim())), 'scenes that did not run').toEqual([]);
+  expect(output.split('\n').filter((line) => /error/i.test(line)), 'errors glmark2 reported').toEqual([]);
+  expect(shots.filter((s) => s.colours < 3).map((s) => scenes[s.scene]), 'scenes whose frame is flat').toEqual([]);
+  console.log(`[gl-guest] glmark2: the renderer said ${warnings.length ? warnings.join('; ') : 'nothing'}`);
 });
 
 /** Faults the 3D renderer recovers from, each done to the page's device. */
