@@ -4,37 +4,25 @@
  * that a guest flipping faster than the worker reads frames back skips frames
  * instead of queueing readbacks (and the fences behind them) without end.
  */
-export interface PresentRect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import type { Rect } from '../presenters/presenter.ts';
+import { unionInto } from '../presenters/rect.ts';
+
 
 interface ResourcePresents {
   /** The present under way. */
   running: Promise<void>;
   /** The present that follows it: the union of the rectangles asked for meanwhile, and when it is done. */
-  next: { rect: PresentRect; done: Promise<void> } | null;
-}
-
-function unite(into: PresentRect, r: Readonly<PresentRect>): void {
-  const right = Math.max(into.x + into.width, r.x + r.width);
-  const bottom = Math.max(into.y + into.height, r.y + r.height);
-  into.x = Math.min(into.x, r.x);
-  into.y = Math.min(into.y, r.y);
-  into.width = right - into.x;
-  into.height = bottom - into.y;
+  next: { rect: Rect; done: Promise<void> } | null;
 }
 
 export class PresentQueue {
   private readonly byResource = new Map<number, ResourcePresents>();
 
   /** `present` does the work (a readback in the worker); presents of other resources run independently. */
-  constructor(private readonly present: (resourceId: number, rect: PresentRect) => Promise<void>) {}
+  constructor(private readonly present: (resourceId: number, rect: Rect) => Promise<void>) {}
 
   /** Resolves once a present that covers `rect` is done. */
-  request(resourceId: number, rect: Readonly<PresentRect>): Promise<void> {
+  request(resourceId: number, rect: Readonly<Rect>): Promise<void> {
     const state = this.byResource.get(resourceId);
     if (!state) {
       const entry: ResourcePresents = { running: Promise.resolve(), next: null };
@@ -43,7 +31,7 @@ export class PresentQueue {
       return entry.running;
     }
     if (state.next) {
-      unite(state.next.rect, rect);
+      unionInto(state.next.rect, rect);
       return state.next.done;
     }
     const next = { rect: { ...rect }, done: Promise.resolve() };
@@ -56,13 +44,13 @@ export class PresentQueue {
   }
 
   private takeNext(resourceId: number, state: ResourcePresents): Promise<void> {
-    const next = state.next as { rect: PresentRect };
+    const next = state.next as { rect: Rect };
     state.next = null;
     state.running = this.start(resourceId, state, next.rect);
     return state.running;
   }
 
-  private start(resourceId: number, state: ResourcePresents, rect: PresentRect): Promise<void> {
+  private start(resourceId: number, state: ResourcePresents, rect: Rect): Promise<void> {
     const settled = (): void => {
       if (state.next === null && this.byResource.get(resourceId) === state) this.byResource.delete(resourceId);
     };

@@ -1,10 +1,11 @@
 /** Presents of 3D images: one under way per resource, the rest merged into the next. */
 import { describe, expect, it } from 'vitest';
-import { PresentQueue, type PresentRect } from '../../src/renderers/present-queue.ts';
+import type { Rect } from '../../src/presenters/presenter.ts';
+import { PresentQueue } from '../../src/renderers/present-queue.ts';
 
 /** A present whose completion the test decides. */
 function controlled() {
-  const calls: { resourceId: number; rect: PresentRect; finish: () => void }[] = [];
+  const calls: { resourceId: number; rect: Rect; finish: () => void }[] = [];
   const queue = new PresentQueue((resourceId, rect) => new Promise<void>((resolve) => calls.push({ resourceId, rect: { ...rect }, finish: resolve })));
   return { queue, calls };
 }
