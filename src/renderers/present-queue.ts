@@ -7,7 +7,6 @@
 import type { Rect } from '../presenters/presenter.ts';
 import { unionInto } from '../presenters/rect.ts';
 
-
 interface ResourcePresents {
   /** The present under way. */
   running: Promise<void>;
