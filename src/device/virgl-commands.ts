@@ -9,6 +9,7 @@ import { CapsetId, CONTEXT_INIT_CAPSET_ID_MASK, ResponseType } from '../protocol
 import { VIRGL_BIND_RENDER_TARGET, VIRGL_RESOURCE_Y_0_TOP, VirglTarget } from '../protocol/virgl-formats.ts';
 import * as W from '../protocol/structs.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderers/renderer-3d.ts';
+import { WindowAccess } from '../renderers/window-access.ts';
 import type { Backing } from './backing.ts';
 import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC } from './command-error.ts';
 import { ContextTable } from './contexts.ts';
@@ -37,7 +38,7 @@ export class VirglCommands {
   readonly contexts: ContextTable;
   private readonly transfer: Transfer3d = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly window: BackingWindow;
-  private readonly pixelsWindow = new PixelsWindow();
+  private readonly pixelsWindow = new WindowAccess();
   /** Adopted 2D resources the renderer holds (a context attached them). */
   private readonly adopted = new Set<number>();
 
@@ -68,10 +69,8 @@ export class VirglCommands {
   private giveAdopted(r: Resource2d): void {
     this.adopted.add(r.id);
     this.renderer.createResource(r.id, r.virgl!);
-    const access = this.pixelsWindow;
-    access.pixels = r.pixels;
-    this.renderer.transferToHost(this.setTransfer(0, r.id, 0, 0, 0, 0, r.width, r.height, 1, 0, r.stride, r.stride * r.height), access);
-    access.pixels = null;
+    this.renderer.transferToHost(this.setTransfer(0, r.id, 0, 0, 0, 0, r.width, r.height, 1, 0, r.stride, r.stride * r.height), this.pixelsWindow.show(r.pixels));
+    this.pixelsWindow.clear();
   }
 
   /** Resource `resource` is going: out of every context, and out of the renderer. */
@@ -229,23 +228,6 @@ export class VirglCommands {
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
     return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
   }
-}
-
-/** A window on a 2D resource's host pixels, read as if they were a backing with the image's own pitch. */
-class PixelsWindow implements BackingAccess {
-  pixels: Uint8Array | null = null;
-
-  get size(): number {
-    return this.pixels?.length ?? 0;
-  }
-
-  read(offset: number, into: Uint8Array): void {
-    const from = this.pixels?.subarray(offset, offset + into.length) ?? new Uint8Array(0);
-    into.set(from);
-    into.fill(0, from.length);
-  }
-
-  write(): void {}
 }
 
 /** The renderer's window on the backing of the transfer under way: one object, pointed at each transfer's backing. */

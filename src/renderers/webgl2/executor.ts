@@ -12,7 +12,7 @@ import type {
   QueryState, RasterizerState, SamplerState, SamplerViewState, ScissorState, ShaderInfo, SurfaceState, Transfer3d, TransferRegion, VertexBufferBinding, VertexElement, ViewportState, VirglSink,
 } from '../../virgl/commands.ts';
 import { ObjectType, type ShaderStage } from '../../virgl/protocol.ts';
-import type { BackingAccess } from '../renderer-3d.ts';
+import { WindowAccess } from '../window-access.ts';
 import type { Drawer } from './draw.ts';
 import { compareFunc, magFilter, minFilter, wrapMode } from './gallium-gl.ts';
 import type { GlResources, TextureResource } from './resources.ts';
@@ -32,28 +32,11 @@ export const MAX_CONTEXT_SHADER_CHARS = 16 << 20;
 
 const decoder = new TextDecoder();
 
-/** A BackingAccess over bytes of the stream (RESOURCE_INLINE_WRITE), so inline writes take the transfer path. */
-class SpanBacking implements BackingAccess {
-  span: ByteSpan | null = null;
-
-  get size(): number {
-    return this.span?.length ?? 0;
-  }
-
-  read(offset: number, into: Uint8Array): void {
-    const span = this.span!;
-    const available = Math.max(0, Math.min(into.length, span.length - offset));
-    into.set(span.bytes.subarray(span.start + offset, span.start + offset + available));
-    into.fill(0, available);
-  }
-
-  write(): void {}
-}
-
 export class ContextExecutor implements VirglSink {
   private readonly subs = new Map<number, SubContext>();
   private sub: SubContext;
-  private readonly inline = new SpanBacking();
+  /** Stream bytes (RESOURCE_INLINE_WRITE) as a backing, so inline writes take the transfer path. */
+  private readonly inline = new WindowAccess();
   private readonly transfer = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly drawFramebuffer: WebGLFramebuffer;
 
@@ -309,9 +292,8 @@ export class ContextExecutor implements VirglSink {
     const t = this.transferFor(region.resource, region.level, region.box, 0, region.stride, region.layerStride);
     const problem = this.resources.checkTransfer(resource, t, data.length);
     if (problem) return this.refuse(`inline write to resource ${region.resource}: ${problem}`);
-    this.inline.span = data;
-    this.resources.transferToHost(t, this.inline);
-    this.inline.span = null;
+    this.resources.transferToHost(t, this.inline.show(data.bytes, data.start, data.length));
+    this.inline.clear();
   }
 
   blit(info: BlitInfo): void {

@@ -11,32 +11,9 @@
  * again, empty: what the guest created in them and drew before is gone.
  */
 import type { ResourceImage } from '../../presenters/presenter.ts';
-import type { BackingAccess, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
+import type { Resource3dParams, Transfer3d } from '../renderer-3d.ts';
+import { WindowAccess } from '../window-access.ts';
 import { WebGL2VirglRenderer } from './virgl-renderer.ts';
-
-/** A backing whose bytes are one buffer that starts at the transfer's offset. */
-class SpanAccess implements BackingAccess {
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly base: number,
-  ) {}
-
-  get size(): number {
-    return this.base + this.bytes.length;
-  }
-
-  read(offset: number, into: Uint8Array): void {
-    const start = offset - this.base;
-    const available = Math.max(0, Math.min(into.length, this.bytes.length - start));
-    into.set(this.bytes.subarray(start, start + available));
-    into.fill(0, available);
-  }
-
-  write(offset: number, bytes: Uint8Array): void {
-    const start = offset - this.base;
-    if (start >= 0 && start + bytes.length <= this.bytes.length) this.bytes.set(bytes, start);
-  }
-}
 
 const WEBGL2_ATTRIBUTES: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
 
@@ -48,6 +25,7 @@ function unfit(gl: WebGL2RenderingContext): string | null {
 
 export class VirglHost {
   private readonly images = new Map<number, ResourceImage>();
+  private readonly window = new WindowAccess();
   /** What the guest made, to make again on a restored context. */
   private readonly contexts = new Map<number, { capsetId: number; name: string }>();
   private readonly resources = new Map<number, Resource3dParams>();
@@ -141,13 +119,13 @@ export class VirglHost {
 
   /** `bytes` are the guest's backing from the transfer's offset on. */
   transferToHost(t: Transfer3d, bytes: Uint8Array): void {
-    if (!this.lost) this.renderer.transferToHost(t, new SpanAccess(bytes, t.offset));
+    if (!this.lost) this.renderer.transferToHost(t, this.window.show(bytes, 0, bytes.length, t.offset));
   }
 
   /** The backing's bytes from the transfer's offset, `length` of them, as the transfer leaves them (zeros while the context is lost). */
   transferFromHost(t: Transfer3d, length: number): Uint8Array {
     const bytes = new Uint8Array(length);
-    if (!this.lost) this.renderer.transferFromHost(t, new SpanAccess(bytes, t.offset));
+    if (!this.lost) this.renderer.transferFromHost(t, this.window.show(bytes, 0, bytes.length, t.offset));
     return bytes;
   }
 
@@ -162,7 +140,7 @@ export class VirglHost {
   present(id: number, rect: { x: number; y: number; width: number; height: number }): void {
     const image = this.images.get(id);
     if (this.lost || !image || rect.width <= 0 || rect.height <= 0) return;
-    const access = new SpanAccess(image.pixels, 0);
+    const access = this.window.show(image.pixels);
     const t: Transfer3d = { ctxId: 0, resourceId: id, level: 0, box: { x: rect.x, y: rect.y, z: 0, w: rect.width, h: rect.height, d: 1 }, offset: rect.y * image.stride + rect.x * 4, stride: image.stride, layerStride: image.stride * rect.height };
     this.renderer.transferFromHost(t, access);
   }
