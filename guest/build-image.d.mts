@@ -9,6 +9,8 @@ export interface GuestImagePaths {
   manifest: string;
   /** The root disk image (3d only), given to v86 as its first IDE disk. */
   disk?: string;
+  /** The piglit tests on the disk (3d only), one a line, by their paths under piglit's folder. */
+  piglitTests?: string;
 }
 export function recipeHash(kind?: GuestImageKind): string;
 /** `cache`: the folder that holds `guest/` (default: the package's own `.cache`). */

@@ -2,8 +2,9 @@
 // initramfs (busybox + the virtio_gpu module chain + guest/init.sh) and
 // SeaBIOS, in .cache/guest/<recipe hash>/. Kind '3d': the same kernel and
 // BIOS, an initramfs that also loads the IDE disk and ext4 drivers, and a
-// disk image (ext2) holding Debian's Mesa, kmscube, glmark2 and the
-// project's 3D test programs, in .cache/guest/3d-<recipe hash>/.
+// disk image (ext2) holding Debian's Mesa, kmscube, glmark2, piglit's
+// shader runners with their GLSL tests, and the project's 3D test programs,
+// in .cache/guest/3d-<recipe hash>/.
 // Each is rebuilt only when its recipe changes. Plain Node: it runs before
 // `npm ci` too.
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,18 @@ const MESA_PACKAGES = ['libgl1-mesa-dri:i386', 'libegl1:i386', 'libegl-mesa0:i38
 const GL_HEADER_PACKAGES = ['libegl-dev:i386', 'libgles-dev:i386', 'libgl-dev:i386', 'libgbm-dev:i386', 'libdrm-dev:i386'];
 /** Libraries the 3D test programs link against, as their sonames on the disk. */
 const GL_LIBRARIES = ['libEGL.so.1', 'libGLESv2.so.2', 'libgbm.so.1', 'libdrm.so.2'];
+/** Debian's piglit unpacks to 2 GB: the disk takes only its two shader runners, the libraries they load, and the tests of these GLSL versions. */
+const PIGLIT_PACKAGE = 'piglit:i386';
+/** Where Debian puts piglit, kept on the disk: its programs' RUNPATH names its lib folder. */
+const PIGLIT_DIR = 'usr/lib/i386-linux-gnu/piglit';
+const PIGLIT_RUNNERS = ['shader_runner', 'shader_runner_gles3'];
+const PIGLIT_GLSL_VERSIONS = ['glsl-1.10', 'glsl-1.20', 'glsl-1.30', 'glsl-es-3.00'];
+/**
+ * The packages of the libraries piglit's shader runners load besides its own
+ * and Mesa's (waffle, glvnd's libGL, and what piglit links for its other
+ * platforms); the build checks every NEEDED entry is found on the disk.
+ */
+const PIGLIT_LIBRARY_PACKAGES = ['libwaffle-1-0:i386', 'libgl1:i386', 'libxkbcommon0:i386', 'libx11-6:i386', 'libwayland-client0:i386', 'libstdc++6:i386'];
 /** Free space left on the disk for what the guest writes (/tmp, Mesa's shader cache). */
 const DISK_SPARE_BYTES = 64 << 20;
 
@@ -54,7 +67,7 @@ export function recipeHash(kind = '2d') {
   h.update(PACKAGES.join(','));
   if (kind === '3d') {
     for (const file of sources3d()) h.update(basename(file)).update(readFileSync(file));
-    h.update([...MESA_PACKAGES, ...GL_HEADER_PACKAGES].join(','));
+    h.update([...MESA_PACKAGES, ...GL_HEADER_PACKAGES, PIGLIT_PACKAGE, ...PIGLIT_RUNNERS, ...PIGLIT_GLSL_VERSIONS, ...PIGLIT_LIBRARY_PACKAGES].join(','));
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -70,7 +83,7 @@ export function imageDir(kind = '2d', cache = DEFAULT_CACHE) {
 /** @param {'2d' | '3d'} kind */
 export function imagePaths(kind = '2d', dir = imageDir(kind)) {
   const paths = { kind, dir, kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initramfs.cpio'), bios: join(dir, 'bios.bin'), manifest: join(dir, 'manifest.json') };
-  return kind === '3d' ? { ...paths, disk: join(dir, 'disk.img') } : paths;
+  return kind === '3d' ? { ...paths, disk: join(dir, 'disk.img'), piglitTests: join(dir, 'piglit-tests.txt') } : paths;
 }
 
 /**
@@ -103,7 +116,7 @@ export function ensureGuestImage(kind = '2d', cache = DEFAULT_CACHE) {
   const cpio = buildInitramfs(tree, kernelVersion, { load: modules, vga: vgaModules, disk: diskModules }, kind === '3d' ? [] : programs);
   const out = join(work, 'out');
   mkdirSync(out, { recursive: true });
-  const disk = kind === '3d' ? buildDisk(work, programs, join(out, 'disk.img')) : undefined;
+  const disk = kind === '3d' ? buildDisk(work, programs, out) : undefined;
   copyFileSync(join(tree, 'boot', `vmlinuz-${kernelVersion}`), join(out, 'vmlinuz'));
   writeFileSync(join(out, 'initramfs.cpio'), cpio);
   copyFileSync(join(tree, 'usr/share/seabios/bios.bin'), join(out, 'bios.bin'));
@@ -294,12 +307,15 @@ function build3dPrograms(work, rootfs) {
 
 /**
  * The 3d image's root disk: Debian's Mesa packages and what they depend on,
- * busybox as the shell, guest/init.sh as /init, and the test programs (2D
- * and 3D) in /usr/local/bin, as an ext2 image made by `mke2fs -d` (no root
- * privileges needed). Returns what the manifest records about it.
+ * busybox as the shell, guest/init.sh as /init, the test programs (2D and
+ * 3D) in /usr/local/bin, and piglit's shader runners and tests, as an ext2
+ * image made by `mke2fs -d` (no root privileges needed), disk.img in `out`;
+ * piglit-tests.txt there lists the piglit tests on it. Returns what the
+ * manifest records about the disk.
  */
-function buildDisk(work, programs, file) {
-  const packages = packageClosure(MESA_PACKAGES);
+function buildDisk(work, programs, out) {
+  const file = join(out, 'disk.img');
+  const packages = packageClosure([...MESA_PACKAGES, ...PIGLIT_LIBRARY_PACKAGES]);
   const debs = aptDownload(join(work, 'debs-3d'), packages);
   say(`downloaded ${debs.length} packages for the disk, ${mb(debs.reduce((n, d) => n + statSync(d).size, 0))}`);
   const rootfs = join(work, 'rootfs');
@@ -311,6 +327,8 @@ function buildDisk(work, programs, file) {
   for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'usr/local/bin']) mkdirSync(join(rootfs, dir), { recursive: true });
   writeFileSync(join(rootfs, 'init'), readFileSync(join(here, 'init.sh')), { mode: 0o755 });
   for (const { name, data } of [...programs, ...gl]) writeFileSync(join(rootfs, 'usr/local/bin', name), data, { mode: 0o755 });
+  const piglitTests = addPiglit(work, rootfs);
+  writeFileSync(join(out, 'piglit-tests.txt'), piglitTests.join('\n') + '\n');
   const { blocks, inodes } = treeUsage(rootfs);
   const inodeCount = Math.ceil(inodes * 1.2) + 1024;
   // Data blocks, ext2's indirect blocks and group metadata (about 3 %), inode tables, and room to write.
@@ -320,7 +338,72 @@ function buildDisk(work, programs, file) {
   // Users other than root often lack /usr/sbin in their PATH.
   const mke2fs = ['/usr/sbin/mke2fs', '/sbin/mke2fs'].find((p) => existsSync(p)) ?? 'mke2fs';
   sh(mke2fs, ['-q', '-F', '-t', 'ext2', '-b', '4096', '-N', String(inodeCount), '-L', 'vgw-3d', '-E', 'root_owner=0:0', '-d', rootfs, file, `${kib}k`]);
-  return { diskPackages: debs.map((d) => basename(d)), programs3d: gl.map((p) => p.name), diskBytes: statSync(file).size, diskContentBytes: blocks * 4096 };
+  return { diskPackages: debs.map((d) => basename(d)), programs3d: gl.map((p) => p.name), piglitTests: piglitTests.length, diskBytes: statSync(file).size, diskContentBytes: blocks * 4096 };
+}
+
+/**
+ * Copies piglit's shader runners, the piglit libraries they load, and the
+ * .shader_test files of PIGLIT_GLSL_VERSIONS (hand-written under tests/,
+ * generated under generated_tests/) from Debian's package into PIGLIT_DIR on
+ * the disk; returns the tests' paths under PIGLIT_DIR.
+ */
+function addPiglit(work, rootfs) {
+  const [deb] = aptDownload(join(work, 'debs-piglit'), [PIGLIT_PACKAGE]);
+  const unpacked = join(work, 'piglit');
+  sh('dpkg-deb', ['-x', deb, unpacked], { maxBuffer: 1 << 26 });
+  const from = join(unpacked, PIGLIT_DIR);
+  const to = join(rootfs, PIGLIT_DIR);
+  const runners = PIGLIT_RUNNERS.map((r) => `bin/${r}`);
+  const systemDirs = ['lib/i386-linux-gnu', 'usr/lib/i386-linux-gnu'].map((d) => join(rootfs, d));
+  const libraries = neededLibraries(runners.map((r) => join(from, r)), [join(from, 'lib'), ...systemDirs]);
+  const own = libraries.filter((l) => l.startsWith(from)).map((l) => relative(from, l));
+  for (const path of [...runners, ...own]) copyInto(from, to, path);
+  const tests = PIGLIT_GLSL_VERSIONS.flatMap((v) => ['tests/spec', 'generated_tests/spec'].flatMap((d) => filesUnder(from, join(d, v)).filter((f) => f.endsWith('.shader_test')))).sort();
+  for (const test of tests) copyInto(from, to, test);
+  const testBytes = tests.reduce((n, t) => n + statSync(join(from, t)).size, 0);
+  say(`piglit: ${runners.map((r) => basename(r)).join(', ')} with ${own.map((l) => basename(l)).join(', ')}; ${tests.length} shader tests (${mb(testBytes)}) of ${PIGLIT_GLSL_VERSIONS.join(', ')}`);
+  return tests;
+}
+
+/**
+ * The shared libraries `programs` load, by their NEEDED entries, found in
+ * `dirs` (first match wins, as the loader's search would); throws naming any
+ * the disk lacks, which a change of Debian's packages would otherwise turn
+ * into a test that fails in the guest.
+ */
+function neededLibraries(programs, dirs) {
+  const found = new Map();
+  const missing = new Set();
+  const visit = (file) => {
+    for (const [, soname] of sh('readelf', ['-d', '-W', file]).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)) {
+      if (found.has(soname) || missing.has(soname)) continue;
+      const dir = dirs.find((d) => existsSync(join(d, soname)));
+      if (!dir) {
+        missing.add(soname);
+        continue;
+      }
+      found.set(soname, join(dir, soname));
+      visit(join(dir, soname));
+    }
+  };
+  programs.forEach(visit);
+  if (missing.size) throw new Error(`piglit's shader runners need ${[...missing].join(', ')}, which no package on the disk holds`);
+  return [...found.values()];
+}
+
+/** Paths of the files under `base`/`dir`, relative to `base`. */
+function filesUnder(base, dir) {
+  if (!existsSync(join(base, dir))) return [];
+  return readdirSync(join(base, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(base, path) : [path];
+  });
+}
+
+/** Copies `from`/`path` to `to`/`path` (the file a link names, under the link's name), making its folders. */
+function copyInto(from, to, path) {
+  mkdirSync(dirname(join(to, path)), { recursive: true });
+  copyFileSync(join(from, path), join(to, path));
 }
 
 /** 4 KiB blocks the files under `dir` take (hard links once: Mesa's drivers are one file under many names), and how many files, folders and links there are. */
