@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
-import { createServer } from 'vite';
 import { chromiumArgs, chromiumPath, chromiumPlainArgs } from '../e2e/chromium.ts';
+import { startDevServer } from '../e2e/servers.ts';
 import { root } from '../scripts/setup.mjs';
 import { benchDeviceCore } from './device-core.ts';
 import { percentiles, result, type BenchResult } from './results.ts';
@@ -143,10 +143,8 @@ export async function main(argv: string[]): Promise<number> {
     progress('device core in Node');
     results.push(...benchDeviceCore(quick ? 0.3 : 2));
   }
-  const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const server = await startDevServer();
+  const { base } = server;
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   const plainBrowser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumPlainArgs });
   try {

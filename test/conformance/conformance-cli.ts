@@ -4,14 +4,12 @@
  * result as it is known, then a summary. Exits non-zero when a test failed.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import { chromiumPath, chromiumTestArgs } from '../../e2e/chromium.ts';
 import { GUEST_READY } from '../../e2e/guest-ready.ts';
+import { startDevServer } from '../../e2e/servers.ts';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
-import { root } from '../../scripts/setup.mjs';
 import { GuestSession } from '../../src/node/guest-session.ts';
 import { bootGuest, SerialConsole } from '../../src/playwright/guest.ts';
 import { defaultTests, firstLines, parseTestList, runPiglit, summarize, type Driver, type GuestShell, type PiglitResult } from './piglit.ts';
@@ -73,15 +71,13 @@ async function withGuest<T>(driver: Driver, use: (shell: GuestShell) => Promise<
       await guest.stop();
     }
   }
-  // Its own port: the e2e servers may be running. No hot reload: an edit to the project during a long run would reload the page and its guest.
-  const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', server: { port: 0, host: '127.0.0.1', hmr: false, watch: null } });
-  await server.listen();
-  const address = server.httpServer?.address();
+  // Its own port: the e2e servers may be running.
+  const server = await startDevServer();
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumTestArgs });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
-    await bootGuest(page, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/e2e/pages/gl-guest.html`, GUEST_READY, BOOT_SECONDS * 1000, errors);
+    await bootGuest(page, `${server.base}/e2e/pages/gl-guest.html`, GUEST_READY, BOOT_SECONDS * 1000, errors);
     const serial = new SerialConsole(page);
     const result = await use((command, timeout) => serial.run(command, { timeout: timeout * 1000 }));
     if (errors.length) console.log(`[conformance] page errors: ${errors.join('; ')}`);
