@@ -184,7 +184,15 @@ export class GuestSession {
   /** Kernel log lines at warning level or worse from virtio-gpu or its DRM driver. */
   async driverProblems(): Promise<string[]> {
     const { output } = await this.run('dmesg -r');
-    return output.split('\n').filter((line) => /^<[0-4]>/.test(line) && /virtio[-_]gpu|\[drm\]|drm:/i.test(line) && !KNOWN_GUEST_WARNINGS.some((w) => w.test(line)));
+    const lines = output.split('\n');
+    return lines.flatMap((line, i) => {
+      if (!/^<[0-4]>/.test(line) || !/virtio[-_]gpu|\[drm\]|drm:/i.test(line) || KNOWN_GUEST_WARNINGS.some((w) => w.test(line))) return [];
+      // A kernel report names the driver only in its module list: the lines before it (from "cut here") say what happened.
+      if (!/Modules linked in/.test(line)) return [line];
+      let from = i;
+      while (from > 0 && i - from < 12 && !/cut here/.test(lines[from]!)) from--;
+      return [lines.slice(/cut here/.test(lines[from]!) ? from : Math.max(0, i - 4), i + 1).join('\n')];
+    });
   }
 
   async stop(): Promise<void> {
