@@ -48,7 +48,8 @@ const MODES: readonly VaryingMode[] = ['smooth', 'centroid', 'flat', 'linear', '
 const keyChoice = fc.record({
   attributes: fc.array(fc.constantFrom<AttributeKind>(...KINDS, 'bgra'), { maxLength: 18 }),
   flipY: fc.boolean(),
-  clipDistance: fc.boolean(),
+  clipPlanes: fc.nat({ max: 0xff }),
+  clampedRefs: fc.nat({ max: 0xffff }),
   varyingModes: fc.array(fc.constantFrom(...MODES), { minLength: 1, maxLength: 5 }),
   swizzles: fc.array(fc.oneof(fc.constant(''), fc.stringMatching(/^[rgba01]{4}$/)), { maxLength: 34 }),
   colorBuffers: fc.array(fc.constantFrom(...KINDS), { minLength: 1, maxLength: 8 }),
@@ -61,13 +62,13 @@ type KeyChoice = typeof keyChoice extends fc.Arbitrary<infer T> ? T : never;
 
 function keyFor(shader: Shader, c: KeyChoice): ShaderKey {
   if (shader.stage === 'fragment') {
-    return { stage: 'fragment', colorBuffers: c.colorBuffers, flatShade: c.flatShade, twoSidedColor: c.twoSidedColor, spriteCoords: c.spriteCoords, spriteOrigin: c.spriteOrigin, swizzles: c.swizzles };
+    return { stage: 'fragment', colorBuffers: c.colorBuffers, flatShade: c.flatShade, twoSidedColor: c.twoSidedColor, spriteCoords: c.spriteCoords, spriteOrigin: c.spriteOrigin, swizzles: c.swizzles, clampedRefs: c.clampedRefs, clipPlanes: c.clipPlanes };
   }
   const varyings: Record<string, VaryingMode> = {};
   shader.outputs.forEach((o, i) => {
     if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = c.varyingModes[i % c.varyingModes.length] ?? 'smooth';
   });
-  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, flipY: c.flipY, clipDistance: c.clipDistance };
+  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes };
 }
 
 // ---- the invariants

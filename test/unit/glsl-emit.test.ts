@@ -38,6 +38,9 @@ function emitted(shader: Shader, key: ShaderKey = defaultShaderKey(shader)): Gls
   return result;
 }
 
+/** Planes 0, 1, 4 and 7: both clip varyings, partly filled. */
+const BUSY_CLIP_PLANES = 0b10010011;
+
 /** The tests that run glslangValidator or Mesa take a second or two alone, longer beside the rest of the suite on two cores. */
 const TOOL_TIMEOUT = 60_000;
 
@@ -73,9 +76,9 @@ function busyKey(shader: Shader): ShaderKey {
     shader.outputs.forEach((o, i) => {
       if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = MODES[i % MODES.length]!;
     });
-    return { stage: 'vertex', attributes: ['int', 'uint', 'bgra', 'float'], varyings, swizzles, flipY: true, clipDistance: false };
+    return { stage: 'vertex', attributes: ['int', 'uint', 'bgra', 'float'], varyings, swizzles, flipY: true, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES };
   }
-  return { stage: 'fragment', colorBuffers: ['float', 'int', 'uint', 'float'], flatShade: true, twoSidedColor: true, spriteCoords: 0b11, spriteOrigin: 'lower-left', swizzles };
+  return { stage: 'fragment', colorBuffers: ['float', 'int', 'uint', 'float'], flatShade: true, twoSidedColor: true, spriteCoords: 0b11, spriteOrigin: 'lower-left', swizzles, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES };
 }
 
 describe('GLSL emitter: the corpus', () => {
@@ -308,7 +311,7 @@ void main() {
         '  4: MOV OUT[0], TEMP[3]',
         '  5: END',
       ].join('\n'),
-      { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: true, clipDistance: false },
+      { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: true, clampedRefs: 0, clipPlanes: 0 },
     );
     expect(source).toBe(`#version 300 es
 precision highp float;
@@ -432,7 +435,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
   const fs = parsed(
     ['FRAG', 'DCL IN[0], COLOR, COLOR', 'DCL IN[1], GENERIC[2], CONSTANT', 'DCL IN[2], GENERIC[3], LINEAR, CENTROID', 'DCL IN[3], TEXCOORD[1], PERSPECTIVE', 'DCL OUT[0], COLOR', '  0: ADD OUT[0], IN[0], IN[2]', '  1: END'].join('\n'),
   );
-  const fsKey: FragmentShaderKey = { stage: 'fragment', colorBuffers: ['float'], flatShade: true, twoSidedColor: true, spriteCoords: 0, spriteOrigin: 'upper-left', swizzles: [] };
+  const fsKey: FragmentShaderKey = { stage: 'fragment', colorBuffers: ['float'], flatShade: true, twoSidedColor: true, spriteCoords: 0, spriteOrigin: 'upper-left', swizzles: [], clampedRefs: 0, clipPlanes: 0 };
 
   it('reads the vertex key varyings off the fragment shader, so both declare the same interpolation', () => {
     expect(fragmentVaryingModes(fs, fsKey)).toEqual({
@@ -453,18 +456,20 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(out.source).toContain('(gl_FrontFacing ? vgw_COLOR_0 : vgw_BCOLOR_0)');
     expect(out.source).toContain('vgw_GENERIC_3 * gl_FragCoord.w');
     const vs = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], GENERIC[3]', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0]', '  2: END'].join('\n'));
-    const vsOut = emitted(vs, { stage: 'vertex', attributes: [], varyings: fragmentVaryingModes(fs, fsKey), swizzles: [], flipY: false, clipDistance: false });
+    const vsOut = emitted(vs, { stage: 'vertex', attributes: [], varyings: fragmentVaryingModes(fs, fsKey), swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 });
     expect(vsOut.source).toContain('centroid out vec4 vgw_GENERIC_3;');
     expect(vsOut.source).toContain('vgw_GENERIC_3 = uintBitsToFloat(o1) * gl_Position.w;');
   });
 
   it('gives keys a string form that is stable and tells them apart', () => {
-    const vsKey: VertexShaderKey = { stage: 'vertex', attributes: ['float', 'int', 'bgra'], varyings: { b: 'flat', a: 'linear', c: 'smooth' }, swizzles: ['rgba', 'bgr1'], flipY: true, clipDistance: false };
-    expect(shaderKeyString(vsKey)).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|y=1|c=0');
+    const vsKey: VertexShaderKey = { stage: 'vertex', attributes: ['float', 'int', 'bgra'], varyings: { b: 'flat', a: 'linear', c: 'smooth' }, swizzles: ['rgba', 'bgr1'], flipY: true, clampedRefs: 0, clipPlanes: 0 };
+    expect(shaderKeyString(vsKey)).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=0|y=1|c=0');
     expect(shaderKeyString({ ...vsKey, varyings: { c: 'smooth', a: 'linear', b: 'flat' } })).toBe(shaderKeyString(vsKey));
     expect(shaderKeyString({ ...vsKey, flipY: false })).not.toBe(shaderKeyString(vsKey));
-    expect(shaderKeyString(fsKey)).toBe('fs|o=f|f=11|p=0u|s=');
-    expect(shaderKeyString(defaultShaderKey(corpus.find((c) => c.name === 'vtest-glsl-indexing-fs1')!.shader))).toBe('fs|o=ffff|f=00|p=0u|s=');
+    expect(shaderKeyString(fsKey)).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0');
+    expect(shaderKeyString({ ...fsKey, clipPlanes: 5 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=5');
+    expect(shaderKeyString({ ...vsKey, clampedRefs: 2 })).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=2|y=1|c=0');
+    expect(shaderKeyString(defaultShaderKey(corpus.find((c) => c.name === 'vtest-glsl-indexing-fs1')!.shader))).toBe('fs|o=ffff|f=00|p=0u|s=|r=0|c=0');
   });
 
   it('flips y for window-system framebuffers and converts LOWER_LEFT and integer-centre fragment coordinates', () => {
@@ -477,22 +482,58 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(emitted(frag, fsKey).source).toContain('vec4(gl_PointCoord.x, 1.0 - gl_PointCoord.y, 0.0, 1.0)');
   });
 
-  it('writes gl_ClipDistance through WEBGL_clip_cull_distance when the key has it, and drops it with a note otherwise', () => {
-    const vs = parsed(['VERT', 'PROPERTY NUM_CLIPDIST_ENABLED 3', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], CLIPDIST', 'DCL OUT[2], CLIPVERTEX', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0]', '  2: MOV OUT[2], IN[0]', '  3: END'].join('\n'));
-    const key: VertexShaderKey = { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clipDistance: true };
-    const on = emitted(vs, key);
-    expect(on.source.split('\n').slice(0, 2)).toEqual(['#version 300 es', '#extension GL_ANGLE_clip_cull_distance : require']);
-    expect(on.source).toContain('gl_ClipDistance[0] = uintBitsToFloat(o1.x);\n  gl_ClipDistance[1] = uintBitsToFloat(o1.y);\n  gl_ClipDistance[2] = uintBitsToFloat(o1.z);\n');
-    expect(on.clipDistances).toBe(3);
-    expect(on.notes).toEqual(['CLIPVERTEX output dropped: WebGL2 has no user clip planes']);
-    const off = emitted(vs, { ...key, clipDistance: false });
-    expect(off.source).not.toContain('gl_ClipDistance');
-    expect(off.notes).toContain('CLIPDIST output dropped: WEBGL_clip_cull_distance is not enabled');
-  });
+  it('clips by user planes: the vertex shader hands the enabled distances over and the fragment shader discards behind them', () => {
+    const vs = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], CLIPVERTEX', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0].yxzw', '  2: END'].join('\n'));
+    const key: VertexShaderKey = { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: true, clipPlanes: 0b10001 };
+    const planes = emitted(vs, key);
+    expect(planes.uniforms).toContain('vgw_clip_planes');
+    expect(planes.source).toContain('uniform vec4[8] vgw_clip_planes;');
+    expect(planes.source).toContain('vgw_clip_dist0 = vec4(dot(vgw_clip_planes[0], uintBitsToFloat(o1)), 0.0, 0.0, 0.0);');
+    expect(planes.source).toContain('vgw_clip_dist1 = vec4(dot(vgw_clip_planes[4], uintBitsToFloat(o1)), 0.0, 0.0, 0.0);');
+    expect(planes.notes).toEqual([]);
+    // Without CLIPVERTEX, the planes apply to the position the shader wrote, not the flipped one.
+    const position = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', '  0: MOV OUT[0], IN[0]', '  1: END'].join('\n'));
+    expect(emitted(position, { ...key, clipPlanes: 0b10 }).source).toContain('vgw_clip_dist0 = vec4(0.0, dot(vgw_clip_planes[1], uintBitsToFloat(o0)), 0.0, 0.0);');
+    // The shader's own distances win; planes it does not write clip nothing.
+    const distances = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1].xy, CLIPDIST', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1].xy, IN[0]', '  2: END'].join('\n'));
+    const own = emitted(distances, { ...key, clipPlanes: 0b111 });
+    expect(own.source).toContain('vgw_clip_dist0 = vec4(uintBitsToFloat(o1.x), uintBitsToFloat(o1.y), 0.0, 0.0);');
+    expect(own.uniforms).not.toContain('vgw_clip_planes');
+    expect(emitted(distances, { ...key, clipPlanes: 0 }).source).not.toContain('vgw_clip');
+    const fs = parsed(['FRAG', 'DCL OUT[0], COLOR', 'IMM[0] FLT32 { 1.0, 0.0, 0.0, 1.0 }', '  0: MOV OUT[0], IMM[0]', '  1: END'].join('\n'));
+    const fsKey = defaultShaderKey(fs) as FragmentShaderKey;
+    const discarding = emitted(fs, { ...fsKey, clipPlanes: 0b10001 });
+    expect(discarding.source).toContain('if (vgw_clip_dist0.x < 0.0 || vgw_clip_dist1.x < 0.0) discard;');
+    expect(discarding.varyings.map((v) => v.name)).toEqual(['vgw_clip_dist0', 'vgw_clip_dist1']);
+    const files = [write('clip.vert', vs, planes.source), write('clip.frag', fs, discarding.source)];
+    const { ok, output } = glslang(files, true);
+    expect(ok, output).toBe(true);
+  }, TOOL_TIMEOUT);
+
+  it("gives MIN and MAX TGSI's NaN rule (the other operand), at every width", () => {
+    const fs = parsed(['FRAG', 'DCL IN[0], GENERIC[0], PERSPECTIVE', 'DCL OUT[0], COLOR', 'DCL TEMP[0]', '  0: MIN TEMP[0].x, IN[0].xxxx, IN[0].yyyy', '  1: MAX TEMP[0].yzw, IN[0], -IN[0]', '  2: MOV OUT[0], TEMP[0]', '  3: END'].join('\n'));
+    const out = emitted(fs);
+    expect(out.source).toContain('vgw_fmin(');
+    expect(out.source).toContain('vgw_fmax(');
+    expect(out.source).toContain('vec3 vgw_fmax(vec3 a, vec3 b) {\n  return mix(mix(max(a, b), a, isnan(b)), b, isnan(a));');
+    expect(out.source).not.toContain('vgw_select(');
+    expect(glslang([write('nan.frag', fs, out.source)]).failed.size).toBe(0);
+  }, TOOL_TIMEOUT);
+
+  it('clamps the reference of a shadow comparison to [0, 1] on views the key marks as fixed-point depth', () => {
+    const fs = parsed(['FRAG', 'DCL IN[0], TEXCOORD[0], PERSPECTIVE', 'DCL OUT[0], COLOR', 'DCL SAMP[0]', 'DCL SAMP[1]', 'DCL SVIEW[0], SHADOW2D, FLOAT', 'DCL SVIEW[1], SHADOW2D, FLOAT', 'DCL TEMP[0..1]', '  0: TEX TEMP[0], IN[0], SAMP[0], SHADOW2D', '  1: TXP TEMP[1], IN[0], SAMP[1], SHADOW2D', '  2: ADD OUT[0], TEMP[0], TEMP[1]', '  3: END'].join('\n'));
+    const key = defaultShaderKey(fs) as FragmentShaderKey;
+    expect(emitted(fs, key).source).not.toContain('clamp(');
+    const out = emitted(fs, { ...key, clampedRefs: 0b11 });
+    expect(out.source).toContain('texture(vgw_fs_sampler0, vec3(vgw_TEXCOORD_0.xy, clamp(vgw_TEXCOORD_0.z, 0.0, 1.0)))');
+    // TXP projects the reference before it is clamped.
+    expect(out.source).toContain('texture(vgw_fs_sampler1, vec3(vgw_TEXCOORD_0.xy / vgw_TEXCOORD_0.w, clamp(vgw_TEXCOORD_0.z / vgw_TEXCOORD_0.w, 0.0, 1.0)))');
+    expect(glslang([write('shadow.frag', fs, out.source)]).failed.size).toBe(0);
+  }, TOOL_TIMEOUT);
 
   it('types attributes and colour outputs from the key, swaps BGRA attributes and broadcasts COLOR0 to every buffer', () => {
     const vs = parsed(['VERT', 'DCL IN[0]', 'DCL IN[1]', 'DCL IN[2]', 'DCL SV[0], VERTEXID', 'DCL OUT[0], POSITION', 'DCL TEMP[0]', '  0: ADD TEMP[0], IN[0], IN[1]', '  1: UADD TEMP[0].x, IN[2].xxxx, SV[0].xxxx', '  2: MOV OUT[0], TEMP[0]', '  3: END'].join('\n'));
-    const vsOut = emitted(vs, { stage: 'vertex', attributes: ['bgra', 'float', 'uint'], varyings: {}, swizzles: [], flipY: false, clipDistance: false });
+    const vsOut = emitted(vs, { stage: 'vertex', attributes: ['bgra', 'float', 'uint'], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 });
     expect(vsOut.source).toContain('layout(location = 2) in uvec4 vgw_attr2;');
     expect(vsOut.source).toContain('vgw_attr0.zyxw + vgw_attr1');
     expect(vsOut.source).toContain('vgw_attr2.x + uint(ivec4(gl_VertexID + vgw_base_vertex, 0, 0, 0).x)');
@@ -518,7 +559,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(refusal(['FRAG', 'DCL IN[0], PRIM_ID, CONSTANT', 'DCL OUT[0], COLOR', '  0: MOV OUT[0], IN[0]', '  1: END'].join('\n'))).toBe('fragment shader input PRIM_ID is not available in WebGL2');
     expect(refusal(['FRAG', 'DCL OUT[0], STENCIL', '  0: END'].join('\n'))).toBe('fragment shader output STENCIL is not available in WebGL2');
     expect(refusal(['VERT', 'DCL OUT[0], LAYER', '  0: END'].join('\n'))).toBe('vertex shader output LAYER is not available in WebGL2');
-    expect(refusal(frag('  0: MOV TEMP[0], IN[0]'), { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clipDistance: false })).toBe('a vertex shader key for a fragment shader');
+    expect(refusal(frag('  0: MOV TEMP[0], IN[0]'), { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 })).toBe('a vertex shader key for a fragment shader');
     expect(refusal(['FRAG', 'DCL IN[0], GENERIC[0], PERSPECTIVE', 'DCL OUT[0], COLOR', 'IMM[0] INT32 {1, 1, 0, 0}', '  0: SWITCH IN[0].xxxx', '  1: CASE IMM[0].xxxx', '  2: BRK', '  3: CASE IMM[0].yyyy', '  4: ENDSWITCH', '  5: END'].join('\n'))).toBe('CASE 1 appears twice in one SWITCH');
   });
 

@@ -35,9 +35,9 @@ describe('WebGL2 formats', () => {
     const bgrx = Uint8Array.of(1, 2, 3, 0);
     guestToGl(glFormat(2)!, bgrx, 1);
     expect([...bgrx]).toEqual([3, 2, 1, 255]);
-    const z24 = new Uint8Array(Uint32Array.of(0x00ffffff, 0x00000001).buffer);
-    guestToGl(glFormat(21)!, z24, 2);
-    expect([...new Uint32Array(z24.buffer)]).toEqual([0xffffff00, 0x00000100]);
+    const z24 = new Uint8Array(Uint32Array.of(0xabffffff, 0x00000001, 0x00800000).buffer);
+    guestToGl(glFormat(21)!, z24, 3);
+    expect([...new Uint32Array(z24.buffer)]).toEqual([0xffffffff, 0x00000100, 0x80000080]);
   });
 
   it('packs read-back pixels into the guest layout: BGRA bytes, halves, integers', () => {

@@ -128,7 +128,6 @@ export class Drawer {
     if (rasterizer) {
       gl.lineWidth(Math.max(1, rasterizer.lineWidth));
       if (rasterizer.polyStippleEnable) this.once('polygon stipple is not drawn');
-      if (rasterizer.clipPlaneEnable) this.once('user clip planes are not drawn');
       if (rasterizer.flatshadeFirst) this.once('flat shading takes the last vertex (WebGL2 has no first-vertex convention)');
     }
     if (dsa?.alphaEnabled) this.once('the alpha test is not drawn');
@@ -157,6 +156,7 @@ export class Drawer {
     }
     if (linked.pointSize) gl.uniform1f(linked.pointSize, sub.rasterizers.get(sub.rasterizer)?.pointSize ?? 1);
     if (linked.baseVertex) gl.uniform1i(linked.baseVertex, draw.indexed ? draw.indexBias : 0);
+    if (linked.clipPlanes) gl.uniform4fv(linked.clipPlanes, sub.clipPlanes);
   }
 
   /** Each uniform block the program reads: the stage's constants from their own buffer, uniform buffers from the guest's buffer resources. */

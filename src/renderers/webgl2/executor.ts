@@ -246,10 +246,12 @@ export class ContextExecutor implements VirglSink {
     for (let i = 0; i < count; i++) slots[startSlot + i] = states[i]!;
   }
 
-  /** Mesa sends the stipple and clip planes of every desktop context; only a rasterizer that turns them on matters (the drawer says so). */
+  /** Mesa sends the stipple of every desktop context; only a rasterizer that turns it on matters (the drawer says so). */
   setPolygonStipple(): void {}
 
-  setClipState(): void {}
+  setClipState(planes: Float32Array): void {
+    this.sub.clipPlanes.set(planes);
+  }
 
   setSampleMask(mask: number): void {
     this.sub.sampleMask = mask;

@@ -242,3 +242,8 @@ export function glFormat(virgl: number): GlFormat | undefined {
 
 /** Every offered format, for tests that each has a WebGL2 form. */
 export const GL_FORMATS: readonly GlFormat[] = [...TABLE.values()];
+
+/** Depth stored as normalized integers (16 or 24 bits), not as a float. */
+export function isFixedPointDepth(format: GlFormat): boolean {
+  return format.depth && format.type !== GL.FLOAT && format.type !== GL.FLOAT_32_UNSIGNED_INT_24_8_REV;
+}

@@ -21,8 +21,12 @@ export function guestToGl(format: GlFormat, texels: Uint8Array, count: number): 
       for (let i = 3, end = count * 4; i < end; i += 4) texels[i] = 255;
       return;
     case 'z24x8': {
+      // The top byte repeated below widens 24-bit unorm to 32-bit exactly at both ends (0xffffff is 1.0, not 1 - 2^-24), as OpenGL's conversion rounds.
       const words = new Uint32Array(texels.buffer, texels.byteOffset, count);
-      for (let i = 0; i < count; i++) words[i] = (words[i]! << 8) >>> 0;
+      for (let i = 0; i < count; i++) {
+        const depth = words[i]! & 0xffffff;
+        words[i] = ((depth << 8) | (depth >>> 16)) >>> 0;
+      }
       return;
     }
   }

@@ -15,6 +15,7 @@ import { emitGlsl, type GlslShader } from './glsl/emit.ts';
 import { fragmentVaryingModes, shaderKeyString, type AttributeKind, type FragmentShaderKey, type ShaderKey, type SwizzleSpec, type ValueKind, type VertexShaderKey } from './glsl/key.ts';
 import type { GlResources } from './resources.ts';
 import type { SubContext } from './sub-context.ts';
+import { isFixedPointDepth } from './formats.ts';
 import { vertexFormat } from './vertex-formats.ts';
 
 export interface LinkedProgram {
@@ -26,6 +27,7 @@ export interface LinkedProgram {
   readonly fbHeight: WebGLUniformLocation | null;
   readonly pointSize: WebGLUniformLocation | null;
   readonly baseVertex: WebGLUniformLocation | null;
+  readonly clipPlanes: WebGLUniformLocation | null;
 }
 
 interface Translation {
@@ -82,8 +84,17 @@ export class ProgramCache {
     const vs = this.parse(vsObject.text);
     const fs = this.parse(fsObject.text);
     if (typeof vs === 'string' || typeof fs === 'string') return this.fail(`a shader does not parse: ${typeof vs === 'string' ? vs : fs}`, `${vsObject.text}${fsObject.text}`);
-    const fsKey = this.fragmentKey(sub, resources, mode);
-    const vsKey: VertexShaderKey = { stage: 'vertex', attributes: this.attributeKinds(sub), flipY, varyings: fragmentVaryingModes(fs, fsKey), swizzles: this.swizzles(sub, resources, ShaderStage.VERTEX), clipDistance: false };
+    const clipPlanes = (sub.rasterizers.get(sub.rasterizer)?.clipPlaneEnable ?? 0) & 0xff;
+    const fsKey = this.fragmentKey(sub, resources, mode, clipPlanes);
+    const vsKey: VertexShaderKey = {
+      stage: 'vertex',
+      attributes: this.attributeKinds(sub),
+      flipY,
+      varyings: fragmentVaryingModes(fs, fsKey),
+      swizzles: this.swizzles(sub, resources, ShaderStage.VERTEX),
+      clampedRefs: this.clampedRefs(sub, resources, ShaderStage.VERTEX),
+      clipPlanes,
+    };
     const vsName = `${vsObject.text}\n${shaderKeyString(vsKey)}`;
     const fsName = `${fsObject.text}\n${shaderKeyString(fsKey)}`;
     const vsGl = this.translations.get(vsName, () => this.translate(vs, vsKey));
@@ -153,7 +164,7 @@ export class ProgramCache {
     }
     gl.useProgram(null);
     const location = (name: string) => gl.getUniformLocation(program, name);
-    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex') };
+    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex'), clipPlanes: location('vgw_clip_planes') };
   }
 
   private attributeKinds(sub: SubContext): AttributeKind[] {
@@ -163,7 +174,7 @@ export class ProgramCache {
     });
   }
 
-  private fragmentKey(sub: SubContext, resources: GlResources, mode: number): FragmentShaderKey {
+  private fragmentKey(sub: SubContext, resources: GlResources, mode: number, clipPlanes: number): FragmentShaderKey {
     const rasterizer = sub.rasterizers.get(sub.rasterizer);
     const colorBuffers: ValueKind[] = [];
     for (let i = 0; i < sub.cbufCount; i++) {
@@ -180,7 +191,20 @@ export class ProgramCache {
       spriteCoords: mode === POINTS ? (rasterizer?.spriteCoordEnable ?? 0) : 0,
       spriteOrigin: rasterizer?.spriteCoordMode === 0 ? 'upper-left' : 'lower-left',
       swizzles: this.swizzles(sub, resources, ShaderStage.FRAGMENT),
+      clampedRefs: this.clampedRefs(sub, resources, ShaderStage.FRAGMENT),
+      clipPlanes,
     };
+  }
+
+  /** Views of fixed-point depth, whose shadow comparisons clamp the reference (OpenGL's rule, which not every WebGL2 keeps). */
+  private clampedRefs(sub: SubContext, resources: GlResources, stage: ShaderStage): number {
+    let mask = 0;
+    sub.stages[stage]!.views.forEach((handle, index) => {
+      const view = sub.views.get(handle);
+      const resource = view && resources.get(view.resource);
+      if (index < 32 && resource?.kind === 'texture' && isFixedPointDepth(resource.format)) mask |= 1 << index;
+    });
+    return mask;
   }
 
   /** Each bound view's swizzle composed with its resource format's (padding, luminance and alpha formats), as the shader applies it: WebGL2 has none. */

@@ -75,6 +75,8 @@ export class SubContext {
   stencilRef: [number, number] = [0, 0];
   blendColor: [number, number, number, number] = [0, 0, 0, 0];
   sampleMask = 0xffffffff;
+  /** SET_CLIP_STATE's eight planes, four floats each. */
+  readonly clipPlanes = new Float32Array(32);
 
   readonly framebuffer: WebGLFramebuffer;
   readonly vertexArray: WebGLVertexArrayObject;

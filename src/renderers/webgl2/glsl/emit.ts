@@ -24,8 +24,6 @@ export interface GlslShader {
   readonly attributes: readonly AttributeBinding[];
   /** Vertex shaders: outputs; fragment shaders: inputs. */
   readonly varyings: readonly VaryingBinding[];
-  /** gl_ClipDistance slots written: enable CLIP_DISTANCE0..n-1 of WEBGL_clip_cull_distance. */
-  readonly clipDistances: number;
   /** What was approximated or dropped, for a log line. */
   readonly notes: readonly string[];
 }
@@ -83,7 +81,6 @@ class Emitter {
     for (const inst of this.shader.instructions) this.instruction(inst);
     const w = new CodeWriter();
     w.line('#version 300 es');
-    for (const ext of this.io.extensions) w.line(`#extension ${ext} : require`);
     w.line('precision highp float;');
     w.line('precision highp int;');
     this.io.declare(w);
@@ -104,7 +101,6 @@ class Emitter {
       uniforms: [...this.io.uniforms],
       attributes: this.io.attributes,
       varyings: this.io.varyings,
-      clipDistances: this.io.clipDistances,
       notes: this.notes,
     };
   }
@@ -130,7 +126,7 @@ class Emitter {
   }
 
   private textureContext(): TextureContext {
-    return { stage: this.shader.stage, registers: this.registers, views: this.shader.samplerViews, swizzles: this.key.swizzles, note: (m) => this.note(m) };
+    return { stage: this.shader.stage, registers: this.registers, views: this.shader.samplerViews, swizzles: this.key.swizzles, clampedRefs: this.key.clampedRefs, note: (m) => this.note(m) };
   }
 
   /** The kind `bits` operands are read as: their stored bits, unless a modifier or saturation makes the operation a float one. */

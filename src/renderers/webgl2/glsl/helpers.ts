@@ -1,10 +1,13 @@
 /**
  * GLSL functions for TGSI operations that GLSL ES 3.00 lacks (bitfield operations, high multiplies,
- * 8-bit packing, bit-exact selection); a shader gets only the ones it uses. They work on four
- * channels, except the selection, which has one overload per vector width.
+ * 8-bit packing, bit-exact selection, minimum and maximum with TGSI's NaN rule); a shader gets only
+ * the ones it uses. They work on four channels, except the selection, minimum and maximum, which
+ * have one overload per vector width.
  */
 
 export type HelperName =
+  | 'fmin'
+  | 'fmax'
   | 'select'
   | 'bfmask'
   | 'bfi'
@@ -30,7 +33,25 @@ interface Helper {
  * of 0 gives 0, and a field running past bit 31 is cut there; BFI follows GLSL's bitfieldInsert.
  * Shifts by 32 or more give undefined values in GLSL, so every such case is multiplied by 0.
  */
+/**
+ * TGSI's MIN and MAX return the other operand when one is NaN (IEEE 754's minNum and maxNum, as
+ * the reference's llvmpipe does); GLSL leaves min and max undefined there. mix() with a boolean
+ * selector picks exactly, so a NaN not picked does not reach the result.
+ */
+function nanAware(name: 'min' | 'max'): Helper {
+  return {
+    uses: [],
+    source: ['float', 'vec2', 'vec3', 'vec4']
+      .map((type) => `${type} vgw_f${name}(${type} a, ${type} b) {
+  return mix(mix(${name}(a, b), a, isnan(b)), b, isnan(a));
+}`)
+      .join('\n'),
+  };
+}
+
 const HELPERS: Readonly<Record<HelperName, Helper>> = {
+  fmin: nanAware('min'),
+  fmax: nanAware('max'),
   select: {
     uses: [],
     source: [2, 3, 4]

@@ -40,6 +40,8 @@ export const SYSTEM_UNIFORMS = {
   vgw_point_size: 'float',
   /** int, vertex: index_bias of an indexed draw, else 0 (the executor rebases attributes instead, so gl_VertexID lacks it). */
   vgw_base_vertex: 'int',
+  /** The user clip planes of SET_CLIP_STATE, vertex shaders with clip planes enabled and no CLIPDIST output. */
+  vgw_clip_planes: 'vec4[8]',
 } as const;
 
 export type SystemUniform = keyof typeof SYSTEM_UNIFORMS;
@@ -57,7 +59,18 @@ export interface AttributeBinding {
   readonly kind: AttributeKind;
 }
 
-const WEBGL_CLIP_EXTENSION = 'GL_ANGLE_clip_cull_distance';
+/**
+ * WebGL2 has no user clip planes, and its clip distances (WEBGL_clip_cull_distance) are not in
+ * every browser: the vertex shader hands the enabled distances to the fragment shader in these
+ * varyings, four a varying; a distance is linear in clip space, so perspective-correct
+ * interpolation gives its exact value at each fragment, which is discarded where one is negative.
+ */
+const CLIP_VARYINGS = ['vgw_clip_dist0', 'vgw_clip_dist1'] as const;
+const CLIP_PLANE_COUNT = 8;
+
+function enabledPlanes(mask: number): number[] {
+  return Array.from({ length: CLIP_PLANE_COUNT }, (_, i) => i).filter((i) => (mask >>> i) & 1);
+}
 
 /** Inputs, outputs and system values of one shader: what the registers read, what main() starts and ends with. */
 export class ShaderInterface {
@@ -66,8 +79,6 @@ export class ShaderInterface {
   readonly uniforms = new Set<SystemUniform>();
   readonly varyings: VaryingBinding[] = [];
   readonly attributes: AttributeBinding[] = [];
-  readonly extensions: string[] = [];
-  clipDistances = 0;
   private readonly declarations: string[] = [];
   private readonly prologue: string[] = [];
   private readonly epilogue: string[] = [];
@@ -213,6 +224,8 @@ export class ShaderInterface {
   private vertexOutputs(w: CodeWriter, registers: Registers, key: VertexShaderKey): void {
     const varyings: [string, Expr][] = [];
     let position: Expr | null = null;
+    let clipVertex: Expr | null = null;
+    const clipDistances: string[] = [];
     let pointSize = false;
     for (const decl of this.shader.outputs) {
       const semantic = decl.semantic ?? fail(`OUT[${decl.first}] of a vertex shader has no semantic`);
@@ -231,10 +244,11 @@ export class ShaderInterface {
             this.epilogue.push(`gl_PointSize = ${bitcast(select(value, [0]), 'float').text};`);
             break;
           case 'CLIPDIST':
-            this.clipDistance(decl, index, value, key);
+            for (const c of maskComponents(decl.usageMask)) clipDistances[index * 4 + c] = bitcast(select(value, [c]), 'float').text;
             break;
           case 'CLIPVERTEX':
-            this.note('CLIPVERTEX output dropped: WebGL2 has no user clip planes');
+            this.unique('CLIPVERTEX', 'CLIPVERTEX output');
+            clipVertex = value;
             break;
           case 'EDGEFLAG':
             this.note('EDGEFLAG output dropped: WebGL2 draws no polygon edges');
@@ -262,24 +276,40 @@ export class ShaderInterface {
       w.line(`${name} = ${value.text}${mode === 'linear' || mode === 'linear-centroid' ? ' * gl_Position.w' : ''};`);
     }
     for (const line of this.epilogue) w.line(line);
+    if (key.clipPlanes) this.clipOutputs(w, key.clipPlanes, clipDistances, clipVertex ?? position);
   }
 
-  private clipDistance(decl: IoDeclaration, index: number, value: Expr, key: VertexShaderKey): void {
-    if (!key.clipDistance) {
-      this.note('CLIPDIST output dropped: WEBGL_clip_cull_distance is not enabled');
-      return;
-    }
-    if (!this.extensions.includes(WEBGL_CLIP_EXTENSION)) this.extensions.push(WEBGL_CLIP_EXTENSION);
-    const enabled = this.shader.properties.clipDistances;
-    for (const c of maskComponents(decl.usageMask)) {
-      const slot = index * 4 + c;
-      if (enabled > 0 && slot >= enabled) continue;
-      this.epilogue.push(`gl_ClipDistance[${slot}] = ${bitcast(select(value, [c]), 'float').text};`);
-      this.clipDistances = Math.max(this.clipDistances, slot + 1);
-    }
+  /** As gallium defines user clipping: the shader's own distances where it writes any, else the planes against CLIPVERTEX or POSITION (before the y flip). */
+  private clipOutputs(w: CodeWriter, mask: number, written: readonly string[], clipped: Expr | null): void {
+    const planes = enabledPlanes(mask);
+    const distance = (plane: number): string => {
+      if (written.length > 0) return written[plane] ?? '0.0';
+      if (clipped === null) return '0.0';
+      this.uniforms.add('vgw_clip_planes');
+      return `dot(vgw_clip_planes[${plane}], ${bitcast(clipped, 'float').text})`;
+    };
+    CLIP_VARYINGS.forEach((name, group) => {
+      if (!planes.some((p) => p >> 2 === group)) return;
+      this.declareVarying(name, 'smooth', 'out');
+      const parts = [0, 1, 2, 3].map((c) => ((mask >>> (group * 4 + c)) & 1 ? distance(group * 4 + c) : '0.0'));
+      w.line(`${name} = vec4(${parts.join(', ')});`);
+    });
+  }
+
+  /** Discards the fragments behind an enabled plane (see CLIP_VARYINGS); at the end, so derivatives taken before it see every fragment of the quad. */
+  private clipDiscard(w: CodeWriter, mask: number): void {
+    const tests: string[] = [];
+    CLIP_VARYINGS.forEach((name, group) => {
+      const planes = enabledPlanes(mask).filter((p) => p >> 2 === group);
+      if (planes.length === 0) return;
+      this.declareVarying(name, 'smooth', 'in');
+      for (const p of planes) tests.push(`${name}.${'xyzw'[p & 3]} < 0.0`);
+    });
+    if (tests.length > 0) w.line(`if (${tests.join(' || ')}) discard;`);
   }
 
   private fragmentOutputs(w: CodeWriter, registers: Registers, key: FragmentShaderKey): void {
+    this.clipDiscard(w, key.clipPlanes);
     const slots = key.colorBuffers;
     const declared = new Set<number>();
     const write = (slot: number, value: Expr): void => {

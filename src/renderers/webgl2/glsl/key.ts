@@ -35,8 +35,14 @@ export interface VertexShaderKey {
   readonly varyings: Readonly<Record<string, VaryingMode>>;
   /** Per sampler view index. */
   readonly swizzles: readonly SwizzleSpec[];
-  /** WEBGL_clip_cull_distance is enabled: CLIPDIST outputs become gl_ClipDistance; without it they are dropped. */
-  readonly clipDistance: boolean;
+  /** Bit i: sampler view i holds fixed-point depth, so a shadow comparison clamps its reference to [0, 1] first (not every WebGL2 does). */
+  readonly clampedRefs: number;
+  /**
+   * The rasterizer's clip_plane_enable: bit i, distance i is computed (the CLIPDIST output written,
+   * else the dot product of user clip plane i with CLIPVERTEX, else with POSITION) and handed to the
+   * fragment shader, whose key has the same bits, to discard what lies behind it.
+   */
+  readonly clipPlanes: number;
 }
 
 export interface FragmentShaderKey {
@@ -53,6 +59,10 @@ export interface FragmentShaderKey {
   readonly spriteOrigin: 'upper-left' | 'lower-left';
   /** Per sampler view index. */
   readonly swizzles: readonly SwizzleSpec[];
+  /** As the vertex shader's. */
+  readonly clampedRefs: number;
+  /** The vertex shader's `clipPlanes`: the distances it hands over for the planes enabled, to discard fragments behind any. */
+  readonly clipPlanes: number;
 }
 
 export type ShaderKey = VertexShaderKey | FragmentShaderKey;
@@ -68,7 +78,7 @@ export function shaderKeyString(key: ShaderKey): string {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, mode]) => `${name}:${mode}`)
       .join(',');
-    return `vs|a=${key.attributes.map((k) => KIND_LETTER[k]).join('')}|v=${varyings}|s=${swizzles}|y=${key.flipY ? 1 : 0}|c=${key.clipDistance ? 1 : 0}`;
+    return `vs|a=${key.attributes.map((k) => KIND_LETTER[k]).join('')}|v=${varyings}|s=${swizzles}|r=${key.clampedRefs >>> 0}|y=${key.flipY ? 1 : 0}|c=${key.clipPlanes >>> 0}`;
   }
   return [
     'fs',
@@ -76,12 +86,14 @@ export function shaderKeyString(key: ShaderKey): string {
     `f=${key.flatShade ? 1 : 0}${key.twoSidedColor ? 1 : 0}`,
     `p=${key.spriteCoords >>> 0}${key.spriteOrigin === 'upper-left' ? 'u' : 'l'}`,
     `s=${swizzles}`,
+    `r=${key.clampedRefs >>> 0}`,
+    `c=${key.clipPlanes >>> 0}`,
   ].join('|');
 }
 
 /** The key with every draw-time choice at GL's default: float attributes and colour buffers, smooth varyings, no swizzles. */
 export function defaultShaderKey(shader: Shader): ShaderKey {
-  if (shader.stage === 'vertex') return { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clipDistance: false };
+  if (shader.stage === 'vertex') return { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: false, clipPlanes: 0 };
   let slots = 1;
   for (const out of shader.outputs) {
     if (out.semantic?.name === 'COLOR') slots = Math.max(slots, out.semantic.index + out.last - out.first + 1);
@@ -94,6 +106,8 @@ export function defaultShaderKey(shader: Shader): ShaderKey {
     spriteCoords: 0,
     spriteOrigin: 'upper-left',
     swizzles: [],
+    clampedRefs: 0,
+    clipPlanes: 0,
   };
 }
 

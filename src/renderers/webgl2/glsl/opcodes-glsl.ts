@@ -69,8 +69,8 @@ export const ALU_FORMS: Readonly<Partial<Record<Opcode, AluForm>>> = {
   // GLSL ES 3.00 has no fma(); Mesa does not send FMA to virgl, so a separate rounding is acceptable.
   FMA: multiplyAdd,
   LRP: written(([a, b, c]) => `mix(${c}, ${b}, ${a})`),
-  MIN: call('min'),
-  MAX: call('max'),
+  MIN: call('vgw_fmin'),
+  MAX: call('vgw_fmax'),
   CMP: written(([a, b, c], k) => `mix(${c}, ${b}, ${compare('<', a!, constant('float', k.width, 0).text, k.width)})`),
   SSG: call('sign'),
   FRC: call('fract'),

@@ -112,6 +112,8 @@ export interface TextureContext {
   readonly views: readonly SamplerViewDeclaration[];
   /** Per view, the key's swizzle (`rgba01` letters). */
   readonly swizzles: readonly string[];
+  /** The key's clampedRefs. */
+  readonly clampedRefs: number;
   readonly note: (message: string) => void;
 }
 
@@ -238,12 +240,19 @@ class TexelBuilder {
   /** GLSL's P: spatial coordinates (1D gets y = 0.5, RECT is normalized), then layer, then reference value. */
   private glslCoords(pick: Pick): string {
     const { s } = this;
-    const rest = [s.layer, s.ref].filter((c): c is Component => c !== null);
-    if (!s.rect && s.spatial > 1) return pick([...this.spatialChannels(), ...rest]);
+    const clamped = s.ref !== null && ((this.ctx.clampedRefs >>> this.unit) & 1) === 1 ? s.ref : null;
+    const rest = [s.layer, clamped === null ? s.ref : null].filter((c): c is Component => c !== null);
+    if (!s.rect && s.spatial > 1 && clamped === null) return pick([...this.spatialChannels(), ...rest]);
     const parts = [s.rect ? `${paren(pick(this.spatialChannels()))} / ${this.rectSize()}` : pick(this.spatialChannels())];
     if (s.spatial === 1) parts.push('0.5');
     if (rest.length > 0) parts.push(pick(rest));
-    return `${typeName('float', (this.spatialWidth() + rest.length) as Width)}(${parts.join(', ')})`;
+    if (clamped !== null) parts.push(`clamp(${pick([clamped])}, 0.0, 1.0)`);
+    return `${typeName('float', (this.spatialWidth() + rest.length + (clamped === null ? 0 : 1)) as Width)}(${parts.join(', ')})`;
+  }
+
+  /** The sampler view the instruction samples. */
+  private get unit(): number {
+    return this.inst.src[this.inst.src.length - 1]?.index ?? 0;
   }
 
   /** A TXD gradient: the spatial channels of source `operand` (1D padded with 0, RECT normalized). */
@@ -343,7 +352,7 @@ class TexelBuilder {
 
   /** Applies the view's swizzle from the key; a shadow result counts as (c, c, c, c), so any colour letter picks it. */
   private swizzled(texel: Expr): Expr {
-    const spec = this.ctx.swizzles[this.inst.src[this.inst.src.length - 1]?.index ?? 0] ?? '';
+    const spec = this.ctx.swizzles[this.unit] ?? '';
     if (spec === '' || spec === 'rgba') return texel;
     if (!/^[rgba01]{4}$/.test(spec)) throw new GlslEmitError(`sampler view swizzle '${spec}' is not four of r, g, b, a, 0, 1`);
     const one = literal(texel.kind, 1);
