@@ -32,5 +32,21 @@ export interface OracleRun {
   summary: OracleSummary | undefined;
 }
 
-export function runOracle(trace: string, outDir: string, options?: { stats?: boolean; verbose?: boolean }): OracleRun;
+/**
+ * `framesOf`: write only the frames of these RESOURCE_FLUSH commands (their
+ * 0-based index among the trace's COMMAND records that hold a header); the
+ * other flushes still count, so each frame keeps the name a full run gives it.
+ */
+export function runOracle(trace: string, outDir: string, options?: { stats?: boolean; verbose?: boolean; framesOf?: readonly number[] }): OracleRun;
+/** What `npm run replay` prints: the reference's summary, less what only virglrenderer knows, with the renderer's name and how many lines it logged. */
+export interface ReplaySummary extends Omit<OracleSummary, 'totals'> {
+  totals: Omit<OracleSummary['totals'], 'stream_errors'> & {
+    /** Lines the renderer logged (refused commands, shaders it could not translate). */
+    renderer_log: number;
+  };
+  /** The GPU, as WebGL names it. */
+  renderer: string;
+}
+
 export function parseOracleSummary(stdout: string): OracleSummary | undefined;
+export function parseOracleSummary(stdout: string, tool: 'replay'): ReplaySummary | undefined;

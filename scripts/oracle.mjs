@@ -2,7 +2,7 @@
 // (src/trace/FORMAT.md) on Debian's libvirglrenderer (EGL surfaceless,
 // Mesa llvmpipe) and writes every flushed scanout and readback as PNG.
 //
-//   npm run oracle -- TRACE --out DIR [--stats] [--verbose]
+//   npm run oracle -- TRACE --out DIR [--stats] [--verbose] [--frames-of N,N...]
 //
 // The program is built with gcc into .cache/oracle/<source hash>/ when
 // missing. Plain Node: no npm packages needed.
@@ -53,10 +53,10 @@ export function ensureOracle() {
 }
 
 /** Runs the replayer; the summary is parsed from its standard output when it ran to the end. */
-export function runOracle(trace, outDir, { stats = false, verbose = false } = {}) {
+export function runOracle(trace, outDir, { stats = false, verbose = false, framesOf } = {}) {
   const binary = ensureOracle();
   mkdirSync(outDir, { recursive: true });
-  const args = [trace, '--out', outDir, ...(stats ? ['--stats'] : []), ...(verbose ? ['--verbose'] : [])];
+  const args = [trace, '--out', outDir, ...(stats ? ['--stats'] : []), ...(verbose ? ['--verbose'] : []), ...(framesOf ? ['--frames-of', framesOf.join(',')] : [])];
   const result = spawnSync(binary, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   const stdout = result.stdout ?? '';
   return { status: result.status ?? -1, stdout, stderr: result.stderr ?? '', summary: parseOracleSummary(stdout) };
@@ -68,15 +68,20 @@ function fields(words) {
   return Object.fromEntries(words.map((w) => w.split('=')).map(([k, v]) => [k, int(v)]));
 }
 
-/** Reads the summary lines (`oracle-summary …` to `oracle-end`); undefined when the run did not finish. */
-export function parseOracleSummary(stdout) {
+/**
+ * Reads the summary lines (`oracle-summary …` to `oracle-end`); undefined when
+ * the run did not finish. With tool 'replay', those of `npm run replay`
+ * (`replay-summary …` to `replay-end`), which add the renderer's name.
+ */
+export function parseOracleSummary(stdout, tool = 'oracle') {
   const lines = stdout.split('\n');
-  const head = lines.find((l) => l.startsWith('oracle-summary '));
-  if (!head || !lines.includes('oracle-end')) return undefined;
+  const head = lines.find((l) => l.startsWith(`${tool}-summary `));
+  if (!head || !lines.includes(`${tool}-end`)) return undefined;
   const summary = { totals: fields(head.split(' ').slice(1)), records: {}, commands: {}, notes: {}, virgl: [] };
   for (const line of lines) {
     const [kind, name, ...rest] = line.split(' ');
     if (kind === 'records') summary.records = fields([name, ...rest]);
+    else if (kind === 'renderer' && tool === 'replay') summary.renderer = [name, ...rest].join(' ');
     else if (kind === 'command') summary.commands[name] = fields(rest);
     else if (kind === 'note') summary.notes[name] = fields(rest).count;
     else if (kind === 'virgl') summary.virgl.push({ name, ...fields(rest) });
@@ -85,7 +90,7 @@ export function parseOracleSummary(stdout) {
 }
 
 function main(argv) {
-  const usage = 'usage: npm run oracle -- TRACE --out DIR [--stats] [--verbose]';
+  const usage = 'usage: npm run oracle -- TRACE --out DIR [--stats] [--verbose] [--frames-of N,N...]';
   let trace;
   let out;
   const flags = [];
@@ -93,6 +98,7 @@ function main(argv) {
     const arg = argv[i];
     if (arg === '--out') out = argv[++i];
     else if (arg === '--stats' || arg === '--verbose') flags.push(arg);
+    else if (arg === '--frames-of' && /^\d+(,\d+)*$/.test(argv[i + 1] ?? '')) flags.push(arg, argv[++i]);
     else if (!arg.startsWith('--') && trace === undefined) trace = arg;
     else fail(`unexpected argument ${arg}\n${usage}`);
   }

@@ -12,6 +12,7 @@ import { createSurfaces, type Backend, type BackendChoice } from '../src/present
 import { CompositingPresenter, nextAnimationFrame, type FrameScheduler } from '../src/presenters/compositing-presenter.ts';
 import { DamageTaker } from '../src/presenters/damage-mailbox.ts';
 import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '../src/presenters/presenter.ts';
+import type { HostGlLimits } from '../src/device/host-gl-limits.ts';
 import { rateLimitedLog } from '../src/device/rate-limited-log.ts';
 import type { Resource3dParams, Transfer3d } from '../src/renderers/renderer-3d.ts';
 import { VirglHost } from '../src/renderers/webgl2/virgl-host.ts';
@@ -103,13 +104,18 @@ const api = {
     virgl?.imageDestroyed(id);
     return active().destroyResource(id);
   },
-  /** Starts the virgl renderer on a WebGL2 context of the worker's own: the GPU's name, or why there is none. */
-  virglInit(): { ok: true; renderer: string } | { ok: false; reason: string } {
-    if (virgl) return { ok: true, renderer: virgl.description };
-    const made = VirglHost.create(rateLimitedLog((message) => console.warn(`virtio-gpu-web: ${message}`)));
+  /**
+   * Starts the virgl renderer on a WebGL2 context of the worker's own: the
+   * GPU's name and the limits the capsets are to offer (the context's, or
+   * `promised` when a guest already read capsets from a worker before this
+   * one), or why there is none.
+   */
+  virglInit(promised?: HostGlLimits): { ok: true; renderer: string; limits: HostGlLimits } | { ok: false; reason: string } {
+    if (virgl) return { ok: true, renderer: virgl.description, limits: virgl.limits };
+    const made = VirglHost.create(rateLimitedLog((message) => console.warn(`virtio-gpu-web: ${message}`)), promised);
     if (typeof made === 'string') return { ok: false, reason: made };
     virgl = made;
-    return { ok: true, renderer: made.description };
+    return { ok: true, renderer: made.description, limits: made.limits };
   },
   virglCreateContext: (ctxId: number, capsetId: number, name: string) => virglHost().createContext(ctxId, capsetId, name),
   virglDestroyContext: (ctxId: number) => virglHost().destroyContext(ctxId),

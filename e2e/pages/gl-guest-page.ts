@@ -8,6 +8,7 @@ import { V86 } from 'v86';
 import v86Wasm from 'v86/build/v86.wasm?url';
 import { attachVirtioGpuToV86 } from '../../src/index.ts';
 import { GUEST_CMDLINE } from '../../src/vm/guest-cmdline.ts';
+import { TraceTap } from './trace-tap.ts';
 
 const fetchBytes = async (name: string): Promise<ArrayBuffer> => {
   const response = await fetch(`/guest-image/3d/${name}`);
@@ -28,4 +29,18 @@ const emulator = new V86({
   autostart: false,
   disable_speaker: true,
 });
-await attachVirtioGpuToV86(emulator, document.querySelector<HTMLElement>('#screen')!, { virgl: true, scanouts: [{ width: 640, height: 480 }] });
+// `?record`: the whole session is traced from the device's start, and tests can read back chosen frames (trace-tap.ts).
+const record = new URLSearchParams(location.search).has('record');
+const gpu = await attachVirtioGpuToV86(emulator, document.querySelector<HTMLElement>('#screen')!, { virgl: true, scanouts: [{ width: 640, height: 480 }], start: !record });
+if (record) {
+  const tap = new TraceTap(() => gpu.presenter.gpuWorker, 0);
+  gpu.device.startRecording(tap);
+  window.traceTap = tap;
+  emulator.run();
+}
+
+declare global {
+  interface Window {
+    traceTap?: TraceTap;
+  }
+}

@@ -3,10 +3,12 @@
  * would, with guest memory in a SharedArrayBuffer. Tests call it through
  * page.evaluate and check the pixels that come back.
  */
+import type { HostGlLimits } from '../../src/device/host-gl-limits.ts';
 import { createVirtioGpu, createWorkerPresenter, wrapGuestMemory, type BackendChoice, type VirtioGpuDevice, type WorkerPresenter } from '../../src/index.ts';
 import { CommandType as C, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
 import type { StructCodec } from '../../src/protocol/codec.ts';
 import * as W from '../../src/protocol/structs.ts';
+import { WorkerRenderer3d } from '../../src/renderers/worker-renderer-3d.ts';
 import { patternBytes } from '../pattern.ts';
 
 const hdr = (type: number, flags = 0): W.CtrlHeader => ({ type, flags, fenceId: flags ? 1n : 0n, ctxId: 0, ringIdx: 0 });
@@ -21,6 +23,22 @@ class Harness {
     this.presenter = await createWorkerPresenter({ canvases: [canvas], backend });
     this.device = createVirtioGpu({ memory: wrapGuestMemory(this.ram), scanouts: [{ width, height }], presenter: this.presenter });
     return { backend: this.presenter.backend, notes: this.presenter.notes };
+  }
+
+  /**
+   * The GPU worker's 3D renderer and a device offering virgl on it, as the
+   * v86 embedding makes them: the limits the worker read from its WebGL2,
+   * and the virgl2 capset the device answers GET_CAPSET with.
+   */
+  async startVirgl(width: number, height: number): Promise<{ limits: HostGlLimits; capset: number[] } | { reason: string }> {
+    this.presenter = await createWorkerPresenter({ canvases: [document.getElementById('screen') as HTMLCanvasElement], backend: 'canvas2d' });
+    const made = await this.presenter.gpuWorker.virglInit();
+    if (!made.ok) return { reason: made.reason };
+    const renderer3d = new WorkerRenderer3d(() => this.presenter.gpuWorker, (message) => console.warn(message), made.limits);
+    this.device = createVirtioGpu({ memory: wrapGuestMemory(this.ram), scanouts: [{ width, height }], presenter: this.presenter, features: { virgl: true, contextInit: true }, renderer3d });
+    const answer = await this.device.controlCommand(W.GetCapset.encode({ hdr: hdr(C.GET_CAPSET), capsetId: 2, capsetVersion: 2 }));
+    if (W.CtrlHeader.decode(answer).type !== ResponseType.OK_CAPSET) throw new Error(`GET_CAPSET answered 0x${W.CtrlHeader.decode(answer).type.toString(16)}`);
+    return { limits: made.limits, capset: Array.from(answer.subarray(W.CtrlHeader.size)) };
   }
 
   /** A second presenter on the canvas the first one took: the error it gives. */

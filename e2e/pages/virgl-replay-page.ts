@@ -1,53 +1,98 @@
 /**
  * Replays a recorded virgl trace on the WebGL2 renderer in this page, for
- * tests that compare its frames and readbacks with the reference renderer's.
- * The pictures stay in the page and are fetched one at a time, compressed:
- * a guest's frames can be large (glmark2 draws at 1920x1200).
+ * tests that compare its frames and readbacks with the reference renderer's
+ * and for `npm run replay`. The pictures stay in the page and are fetched one
+ * at a time, compressed: a guest's frames can be large (glmark2 draws at
+ * 1920x1200). e2e/virgl-replay-client.ts drives this page from Node.
  */
 import { WebGL2VirglRenderer } from '../../src/renderers/webgl2/virgl-renderer.ts';
-import { replayTrace } from '../../src/trace/trace-replayer.ts';
+import { replayTrace, type CommandCount, type RecordCounts, type ReplayTotals, type VirglCount } from '../../src/trace/trace-replayer.ts';
+import { base64 } from './base64.ts';
 
 export interface ReplayedPicture {
   name: string;
   width: number;
   height: number;
+  kind: 'frame' | 'readback';
+}
+
+export interface PageReplayOptions {
+  /** Count the virgl commands of the streams, as the reference's --stats does. */
+  stats?: boolean;
+  /**
+   * Hand each picture to `window.onVirglPicture` as it is taken, and drop it
+   * once that has settled: a long trace's pictures never all sit in the page.
+   */
+  stream?: boolean;
 }
 
 export interface PageReplay {
-  /** Frames, then readbacks, in the order the trace made them; fetch each with virglPicture(index). */
+  /** Frames and readbacks in the order the trace made them; fetch each with virglPicture(index) (streamed: only while it is handed out). */
   pictures: ReplayedPicture[];
   /** The replayer's notes by kind, as the reference counts them. */
   notes: Record<string, number>;
+  /** By the reference's command names, in the order first seen. */
+  commands: Record<string, CommandCount>;
+  totals: ReplayTotals;
+  records: RecordCounts;
+  /** With `stats`: the virgl commands of the streams, most frequent first. */
+  virgl: VirglCount[];
   /** What the renderer logged: refused commands, shaders it could not translate. */
   log: string[];
+  /** What the replayer said: the first note of each kind, the first renderer errors (what the reference prints on stderr). */
+  replayLog: string[];
   /** Renderer calls that threw, and pictures it could not give. */
   rendererErrors: number;
+  /** The GPU's name, as WebGL reports it. */
   renderer: string;
 }
 
-let rgba: Uint8Array[] = [];
-
-function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
+/** A streamed picture, handed out under its index for virglPicture. */
+export interface TakenPicture extends ReplayedPicture {
+  index: number;
 }
 
-async function replayVirgl(trace: string): Promise<PageReplay> {
+let rgba: (Uint8Array | undefined)[] = [];
+
+async function replayVirgl(trace: string, options: PageReplayOptions = {}): Promise<PageReplay> {
+  const taken = window.onVirglPicture;
+  if (options.stream && !taken) throw new Error('a streamed replay needs window.onVirglPicture');
   const gl = new OffscreenCanvas(1, 1).getContext('webgl2', { antialias: false, depth: false, stencil: false, alpha: false });
-  if (!gl) throw new Error('no WebGL2 here');
+  if (!gl) throw new Error('no WebGL2 in this browser');
   gl.getExtension('EXT_color_buffer_float');
   const log: string[] = [];
+  const replayLog: string[] = [];
   const renderer = new WebGL2VirglRenderer(gl, (message) => log.push(message));
   const bytes = Uint8Array.from(atob(trace), (c) => c.charCodeAt(0));
-  const result = await replayTrace(bytes, renderer);
-  const pictures = [...result.frames, ...result.readbacks];
-  rgba = pictures.map((p) => p.rgba);
+  rgba = [];
+  const pictures: ReplayedPicture[] = [];
+  const result = await replayTrace(bytes, renderer, {
+    stats: options.stats ?? false,
+    keepPictures: false,
+    log: (message) => replayLog.push(message),
+    onPicture: async (picture, kind) => {
+      const index = pictures.length;
+      const described = { name: picture.name, width: picture.width, height: picture.height, kind };
+      pictures.push(described);
+      rgba[index] = picture.rgba;
+      if (!options.stream || !taken) return;
+      try {
+        await taken({ ...described, index });
+      } finally {
+        rgba[index] = undefined;
+      }
+    },
+  });
   const debug = gl.getExtension('WEBGL_debug_renderer_info');
   return {
-    pictures: pictures.map((p) => ({ name: p.name, width: p.width, height: p.height })),
+    pictures,
     notes: Object.fromEntries(result.notes),
+    commands: Object.fromEntries(result.commands),
+    totals: result.totals,
+    records: result.records,
+    virgl: result.virgl,
     log,
+    replayLog,
     rendererErrors: result.totals.rendererErrors,
     renderer: String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
   };
@@ -65,6 +110,8 @@ declare global {
   interface Window {
     replayVirgl: typeof replayVirgl;
     virglPicture: typeof virglPicture;
+    /** Set by the driver (an exposed function) for a streamed replay. */
+    onVirglPicture?: (picture: TakenPicture) => Promise<void>;
   }
 }
 window.replayVirgl = replayVirgl;

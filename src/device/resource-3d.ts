@@ -9,7 +9,8 @@ import { formatInfo, type FormatInfo } from '../protocol/formats.ts';
 import { check, fail, ERR_INVALID_PARAMETER } from './command-error.ts';
 import type { DeviceLimits } from './limits.ts';
 
-const MAX_ARRAY_LAYERS = 2048;
+/** The most layers of an array texture the device takes. */
+export const MAX_ARRAY_LAYERS = 2048;
 const CUBE_FACES = 6;
 
 /** Checks `p` and returns the host bytes its storage takes (all levels and layers). */

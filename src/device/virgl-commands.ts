@@ -107,7 +107,7 @@ export class VirglCommands {
 
   getCapset(request: Uint8Array): void {
     const cmd = this.scope.decode(W.GetCapset, request);
-    const caps = virglCapset(cmd.capsetId, cmd.capsetVersion);
+    const caps = virglCapset(cmd.capsetId, cmd.capsetVersion, this.renderer.limits, this.scope.limits.maxDimension);
     check(caps !== null, ERR_INVALID_PARAMETER, () => `no capset ${cmd.capsetId} version ${cmd.capsetVersion}`);
     this.scope.response.respondBytes(this.scope.hdr, caps, ResponseType.OK_CAPSET);
     this.scope.capsetRead(cmd.capsetId, cmd.capsetVersion, caps);

@@ -153,7 +153,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   }
   const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: true offers it)' };
   const log = attachOptions.log ?? ((message: string) => console.warn(message));
-  const renderer3d = threeD.ok ? new WorkerRenderer3d(() => presenter.gpuWorker, log) : null;
+  const renderer3d = threeD.ok ? new WorkerRenderer3d(() => presenter.gpuWorker, log, threeD.limits) : null;
   if (renderer3d) presenter.onRestart((worker) => renderer3d.restarted(worker));
   const with3d = renderer3d ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d } : {};
   await loaded;

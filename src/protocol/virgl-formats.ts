@@ -3,15 +3,18 @@
  * protocol's format enum) and the bytes one texel of each takes. Every one is
  * something WebGL2 (OpenGL ES 3.0) can sample; `renderable` ones it can also
  * draw into, the float ones with EXT_color_buffer_float (which every WebGL2
- * implementation we target has, SwiftShader included): Mesa offers a guest
- * OpenGL ES 3.0 only when float and packed-float images are renderable.
- * Formats outside this table are refused at resource creation.
+ * implementation we target has, SwiftShader included; the capsets follow the
+ * context): Mesa offers a guest OpenGL ES 3.0 only when float and
+ * packed-float images are renderable. Formats outside this table are refused
+ * at resource creation.
  */
 export interface VirglFormatInfo {
   readonly name: string;
   readonly bytesPerTexel: number;
-  /** A colour attachment in WebGL2 (float formats: with EXT_color_buffer_float). */
+  /** A colour attachment in WebGL2 (those with `floatColorBuffer`: when it has EXT_color_buffer_float). */
   readonly renderable: boolean;
+  /** Drawn into only with EXT_color_buffer_float: the 16- and 32-bit float formats and R11G11B10_FLOAT. */
+  readonly floatColorBuffer: boolean;
   readonly depth: boolean;
 }
 
@@ -72,9 +75,12 @@ const DEPTH: [number, string, number][] = [
   [126, 'Z32_FLOAT_S8X24_UINT', 8],
 ];
 
+/** R32_FLOAT, R32G32_FLOAT, R32G32B32A32_FLOAT, R16_FLOAT, R16G16_FLOAT, R16G16B16A16_FLOAT, R11G11B10_FLOAT. */
+const FLOAT_COLOR_BUFFERS: ReadonlySet<number> = new Set([28, 29, 31, 91, 92, 94, 124]);
+
 export const VIRGL_FORMATS: ReadonlyMap<number, VirglFormatInfo> = new Map<number, VirglFormatInfo>([
-  ...COLOUR.map(([n, name, bytesPerTexel, renderable]): [number, VirglFormatInfo] => [n, { name, bytesPerTexel, renderable, depth: false }]),
-  ...DEPTH.map(([n, name, bytesPerTexel]): [number, VirglFormatInfo] => [n, { name, bytesPerTexel, renderable: false, depth: true }]),
+  ...COLOUR.map(([n, name, bytesPerTexel, renderable]): [number, VirglFormatInfo] => [n, { name, bytesPerTexel, renderable, floatColorBuffer: FLOAT_COLOR_BUFFERS.has(n), depth: false }]),
+  ...DEPTH.map(([n, name, bytesPerTexel]): [number, VirglFormatInfo] => [n, { name, bytesPerTexel, renderable: false, floatColorBuffer: false, depth: true }]),
 ]);
 
 /** The formats a scanout can show (the four 32-bit RGB layouts virtio-gpu's 2D formats share). */

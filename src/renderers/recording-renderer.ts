@@ -4,6 +4,7 @@
  * its streams can be recorded (src/trace) and replayed on the reference
  * renderer. It counts what it was given, per virgl command type.
  */
+import { WEBGL2_MINIMUM_LIMITS, type HostGlLimits } from '../device/host-gl-limits.ts';
 import { u32 } from '../protocol/codec.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
 
@@ -20,6 +21,9 @@ export interface RecordingStats {
 
 export class RecordingRenderer implements Renderer3d {
   readonly stats: RecordingStats = { contexts: 0, resources: 0, transfersToHost: 0, transfersFromHost: 0, submits: 0, submitBytes: 0, commands: new Map() };
+
+  /** `limits`: what the capsets offer; by default WebGL2's minimums, what any page's renderer would serve. */
+  constructor(readonly limits: HostGlLimits = WEBGL2_MINIMUM_LIMITS) {}
 
   createContext(_ctxId: number, _capsetId: number, _name: string): void {
     this.stats.contexts++;

@@ -4,6 +4,8 @@
  * lie inside their resources and backings, sizes are within limits. The
  * renderer owns the virgl command streams and the resources' GPU storage.
  */
+import type { HostGlLimits } from '../device/host-gl-limits.ts';
+
 export interface Resource3dParams {
   target: number;
   format: number;
@@ -47,6 +49,8 @@ export interface BackingAccess {
 }
 
 export interface Renderer3d {
+  /** What the renderer serves: the device's capsets promise the guest no more. They never change: a guest is not promised less mid-run. */
+  readonly limits: HostGlLimits;
   createContext(ctxId: number, capsetId: number, name: string): void;
   destroyContext(ctxId: number): void;
   attachResource(ctxId: number, resourceId: number): void;

@@ -8,6 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
+import type { HostGlLimits } from '../device/host-gl-limits.ts';
 import { PresentQueue } from './present-queue.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
 
@@ -33,11 +34,14 @@ export class WorkerRenderer3d implements Renderer3d {
   /**
    * `remote`: the current GPU worker. A worker that replaced a dead one gets
    * the guest's contexts and resources again (`restarted`), empty: what the
-   * guest created in them and drew before is gone.
+   * guest created in them and drew before is gone. `limits`: what the first
+   * worker's virglInit() said its renderer serves; every later worker keeps
+   * to them.
    */
   constructor(
     private readonly remote: () => Remote,
     private readonly log: (message: string) => void,
+    readonly limits: HostGlLimits,
   ) {}
 
   /** A call whose answer nobody waits for: a failure is logged, never left unhandled. */
@@ -47,7 +51,7 @@ export class WorkerRenderer3d implements Renderer3d {
 
   /** Starts the renderer in a worker that replaced a dead one and makes the guest's contexts and resources there again. */
   async restarted(remote: Remote): Promise<void> {
-    const made = await remote.virglInit();
+    const made = await remote.virglInit(this.limits);
     if (!made.ok) return this.log(`virtio-gpu-web: the new GPU worker has no 3D (${made.reason}); the guest's 3D programs stop drawing`);
     for (const [id, params] of this.resources) await remote.virglCreateResource(id, params);
     for (const [ctxId, { capsetId, name }] of this.contexts) await remote.virglCreateContext(ctxId, capsetId, name);

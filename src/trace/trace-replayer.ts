@@ -17,6 +17,7 @@ import { blobPicture, frameName, picturable, readbackName, type FrameSource, typ
 import { commandName, ReplayReport, type CommandCount, type RecordCounts, type ReplayTotals } from './replay-report.ts';
 import { bytesBacking, ReplayResources } from './replay-resources.ts';
 import { ReplayScanouts } from './replay-scanouts.ts';
+import { VirglStreamStats, type VirglCount } from './replay-stream-stats.ts';
 import { ReplayWork } from './replay-work.ts';
 import { readTrace, type TraceEntry } from './trace-reader.ts';
 import { TraceQueue } from './trace-format.ts';
@@ -24,6 +25,7 @@ import { TraceQueue } from './trace-format.ts';
 export type { FrameSource, Picture } from './replay-pictures.ts';
 export { picturesByTransfer } from './replay-pictures.ts';
 export type { CommandCount, RecordCounts, ReplayTotals } from './replay-report.ts';
+export type { VirglCount } from './replay-stream-stats.ts';
 
 export interface ReplayOptions {
   /** Each picture as it is taken, frames and readbacks in trace order; awaited. */
@@ -34,6 +36,8 @@ export interface ReplayOptions {
   log?: (message: string) => void;
   /** How long the last fences may take before the summary (default 5000 ms, as the reference). */
   fenceTimeoutMs?: number;
+  /** Count the virgl commands in SUBMIT_3D streams, as the reference's `--stats` does (and note the streams that overrun). */
+  stats?: boolean;
 }
 
 export interface ReplayResult {
@@ -45,6 +49,8 @@ export interface ReplayResult {
   commands: Map<string, CommandCount>;
   totals: ReplayTotals;
   records: RecordCounts;
+  /** With `stats`: the virgl commands of the streams replayed, most frequent first; else empty. */
+  virgl: VirglCount[];
 }
 
 /** Replays `bytes`; rejects, before touching the renderer, when the trace is truncated or not a trace. */
@@ -76,6 +82,7 @@ class TraceReplayer {
   private readonly resources: ReplayResources;
   private readonly work: ReplayWork;
   private readonly scanouts: ReplayScanouts;
+  private readonly streamStats: VirglStreamStats | null;
   private readonly frames: Picture[] = [];
   private readonly readbacks: Picture[] = [];
   private readonly names = new TextDecoder();
@@ -88,6 +95,7 @@ class TraceReplayer {
     this.resources = new ReplayResources(this.report);
     this.work = new ReplayWork(this.report);
     this.scanouts = new ReplayScanouts(this.report);
+    this.streamStats = options.stats ? new VirglStreamStats(this.report) : null;
   }
 
   async record(entry: TraceEntry): Promise<void> {
@@ -103,7 +111,8 @@ class TraceReplayer {
     await this.work.retire(this.options.fenceTimeoutMs ?? 5000);
     const { notes, commands, totals, records } = this.report;
     // Copies: a fence that retires after the wait must not change the result.
-    return { frames: this.frames, readbacks: this.readbacks, notes: new Map(notes), commands: new Map(commands), totals: { ...totals }, records: { ...records } };
+    const virgl = this.streamStats?.list() ?? [];
+    return { frames: this.frames, readbacks: this.readbacks, notes: new Map(notes), commands: new Map(commands), totals: { ...totals }, records: { ...records }, virgl };
   }
 
   private async command(queue: number, response: number, request: Uint8Array): Promise<void> {
@@ -334,6 +343,7 @@ class TraceReplayer {
     if (size % 4) this.report.note('submit-size-unaligned', () => `SUBMIT_3D of ${size} bytes: the last ${size % 4} are ignored`);
     // A copy: the renderer may view it as 32-bit words, and the trace's bytes need not be aligned for that.
     const stream = request.slice(W.CmdSubmit.size, W.CmdSubmit.size + size - (size % 4));
+    this.streamStats?.count(stream);
     const what = `submit on context ${ctxId}`;
     this.call(what, () => this.work.add(this.renderer.submit(ctxId, stream), what));
   }

@@ -5,7 +5,12 @@
  * libvirglrenderer (EGL surfaceless on Mesa's software rasterizer) and writes
  * every flushed scanout and every readback as an RGBA PNG.
  *
- *   virgl-replay TRACE --out DIR [--stats] [--verbose]
+ *   virgl-replay TRACE --out DIR [--stats] [--verbose] [--frames-of N,N...]
+ *
+ * --frames-of writes only the frames of the RESOURCE_FLUSH commands listed,
+ * by their index among the trace's commands (0-based, counting every COMMAND
+ * record whose request holds a header); the other flushes still count, so a
+ * frame has the name it has in a full run.
  *
  * The trace holds guest-produced bytes: every length, offset and count is
  * checked before use. A malformed file ends the run with exit status 1 and a
@@ -316,6 +321,20 @@ static const struct swizzle *swizzle_of(uint32_t format)
 static const char *out_dir;
 static bool verbose;
 static uint64_t frames_written;
+/* --frames-of: the command indices whose frames are written; NULL writes every frame. */
+static uint64_t *frames_of;
+static size_t frames_of_count;
+static uint64_t commands_total;
+
+static bool frame_wanted(void)
+{
+   if (!frames_of)
+      return true;
+   for (size_t i = 0; i < frames_of_count; i++)
+      if (frames_of[i] == commands_total - 1)
+         return true;
+   return false;
+}
 static uint64_t readbacks_written;
 
 /* libpng reports errors by longjmp: nothing here is live across the jump but the arguments. */
@@ -883,8 +902,9 @@ static void resource_flush(const struct request *q)
       char name[64];
       snprintf(name, sizeof(name), "frame-%05llu-s%u-r%u.png", (unsigned long long)frames_written, i, id);
       bool ok;
+      bool wanted = frame_wanted();
       if (!r->in_renderer) {
-         ok = s->blob && blob_backing_png(name, r, s);
+         ok = s->blob && (!wanted || blob_backing_png(name, r, s));
       } else {
          uint32_t format = s->blob ? s->blob_format : r->format;
          bool inside = s->blob || ((uint64_t)s->x + s->width <= r->width && (uint64_t)s->y + s->height <= r->height);
@@ -893,7 +913,7 @@ static void resource_flush(const struct request *q)
                  s->height, s->x, s->y, id, r->width, r->height);
             continue;
          }
-         ok = read_back_png(name, r, 0, format, s->x, s->y, 0, s->width, s->height);
+         ok = !wanted || read_back_png(name, r, 0, format, s->x, s->y, 0, s->width, s->height);
       }
       if (ok)
          frames_written++;
@@ -998,7 +1018,6 @@ static void replay_command(const struct request *q)
 
 static uint64_t record_counts[5];
 static uint64_t unknown_records;
-static uint64_t commands_total;
 static uint64_t commands_failed_in_trace;
 static uint64_t cursor_commands;
 
@@ -1194,9 +1213,30 @@ static void print_summary(void)
    printf("oracle-end\n");
 }
 
+static void usage(void);
+
+static void parse_frames_of(const char *list)
+{
+   size_t n = 1;
+   for (const char *c = list; *c; c++)
+      n += *c == ',';
+   frames_of = xcalloc(n, sizeof(frames_of[0]));
+   for (const char *c = list;;) {
+      char *end;
+      errno = 0;
+      unsigned long long v = strtoull(c, &end, 10);
+      if (end == c || errno || (*end != ',' && *end != '\0'))
+         usage();
+      frames_of[frames_of_count++] = v;
+      if (*end == '\0')
+         break;
+      c = end + 1;
+   }
+}
+
 static void usage(void)
 {
-   fprintf(stderr, "usage: virgl-replay TRACE --out DIR [--stats] [--verbose]\n");
+   fprintf(stderr, "usage: virgl-replay TRACE --out DIR [--stats] [--verbose] [--frames-of N,N...]\n");
    exit(EXIT_USAGE);
 }
 
@@ -1209,6 +1249,8 @@ int main(int argc, char **argv)
          want_stats = true;
       else if (strcmp(argv[i], "--verbose") == 0)
          verbose = true;
+      else if (strcmp(argv[i], "--frames-of") == 0 && i + 1 < argc)
+         parse_frames_of(argv[++i]);
       else if (argv[i][0] != '-' && !trace_path)
          trace_path = argv[i];
       else

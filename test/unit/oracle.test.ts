@@ -117,7 +117,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function replay(name: string, trace: Uint8Array, options: { stats?: boolean } = {}): { run: OracleRun; out: string } {
+function replay(name: string, trace: Uint8Array, options: { stats?: boolean; framesOf?: readonly number[] } = {}): { run: OracleRun; out: string } {
   const file = join(dir, `${name}.trace`);
   writeFileSync(file, trace);
   const out = join(dir, name);
@@ -258,6 +258,12 @@ describe('reference renderer (virglrenderer replay)', () => {
         expect(pixelAt(second, x, y), `second frame ${x},${y}`).toEqual(expected(updated, x, y));
       }
     }
+    // Only the second flush's frame (command 7), under its full run's name, the same picture.
+    const only = replay('upload-second-frame', t.bytes(), { framesOf: [7] });
+    expect(only.run.status).toBe(0);
+    expect(only.run.summary?.totals).toMatchObject({ frames: 2 });
+    expect(readdirSync(only.out)).toEqual(['frame-00001-s0-r20.png']);
+    expect(readFileSync(join(only.out, 'frame-00001-s0-r20.png'))).toEqual(readFileSync(frameFile(out, 1)));
   });
 
   it('pictures a guest-memory blob scanout straight from its backing, at its offset and stride, keeping alpha', () => {

@@ -12,6 +12,7 @@ import { runOracle } from '../../scripts/oracle.mjs';
 import { BlobMem, CapsetId, CommandType as C, HeaderFlag, ResponseType } from '../../src/protocol/constants.ts';
 import { Format } from '../../src/protocol/formats.ts';
 import * as W from '../../src/protocol/structs.ts';
+import { WEBGL2_MINIMUM_LIMITS } from '../../src/device/host-gl-limits.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../../src/renderers/renderer-3d.ts';
 import { picturesByTransfer, replayTrace, type FrameSource, type Picture, type ReplayOptions } from '../../src/trace/trace-replayer.ts';
 import { TraceQueue, TraceWriter } from '../../src/trace/trace-writer.ts';
@@ -27,6 +28,7 @@ type Call = [string, ...unknown[]];
 
 /** A renderer that draws nothing and writes down every call, with copies of what it was shown. */
 class FakeRenderer implements Renderer3d, FrameSource {
+  readonly limits = WEBGL2_MINIMUM_LIMITS;
   readonly calls: Call[] = [];
   /** What each transferToHost read: the whole backing, as it was during the call. */
   readonly uploads: Uint8Array[] = [];
@@ -447,5 +449,28 @@ describe('trace replay against the reference replayer', () => {
       frames: totals.frames, readbacks: totals.readbacks, commands: totals.commands, skipped_failed: totals.skippedFailed, cursor: totals.cursor, unknown_records: totals.unknownRecords,
       unknown_commands: totals.unknownCommands, renderer_errors: totals.rendererErrors, fences: totals.fences, fences_signalled: totals.fencesSignalled,
     }).toEqual({ ...reference.totals, stream_errors: undefined });
+  });
+
+  it('counts the virgl commands of the streams it replays as the reference\'s --stats does, and notes a stream that overruns', async () => {
+    const header = (command: number, objectType: number, length: number) => (command | (objectType << 8) | (length << 16)) >>> 0;
+    const CLEAR = 7, CREATE_OBJECT = 1, BIND_OBJECT = 2, SURFACE = 8, SET_SUB_CTX = 28;
+    const t = new Trace()
+      .command(ctxCreate(1, 'stats'))
+      .command(submit(1, [header(CLEAR, 0, 8), 0, 0, 0, 0, 0, 0, 0, 0, header(CREATE_OBJECT, SURFACE, 1), 0, header(CLEAR, 0, 8), 0, 0, 0, 0, 0, 0, 0, 0]))
+      // SET_SUB_CTX is no object command: its second byte is no object type, and it is named by the command alone.
+      .command(submit(1, [header(SET_SUB_CTX, 7, 1), 0, header(BIND_OBJECT, 50, 1), 0, header(99, 0, 0), header(CREATE_OBJECT, SURFACE, 1), 0]))
+      .command(submit(1, [header(CLEAR, 0, 8), 0, 0, 0]))
+      .command(submit(1, [header(CLEAR, 0, 0)]), ResponseType.ERR_UNSPEC);
+    const file = join(dir, 'stats.trace');
+    writeFileSync(file, t.bytes());
+    const oracle = runOracle(file, join(dir, 'stats'), { stats: true });
+    expect(oracle.status, oracle.stderr).toBe(0);
+
+    const ours = await replay(t, new FakeRenderer(), { stats: true });
+    expect(ours.virgl).toEqual(oracle.summary!.virgl);
+    expect(ours.virgl.map((v) => v.name)).toEqual(['CLEAR', 'CREATE_OBJECT.SURFACE', 'SET_SUB_CTX', 'UNKNOWN_99', 'BIND_OBJECT.UNKNOWN_50']);
+    expect(Object.fromEntries(ours.notes)).toEqual(oracle.summary!.notes);
+    expect(ours.notes.get('virgl-stream-truncated')).toBe(1);
+    expect((await replay(t, new FakeRenderer())).virgl).toEqual([]);
   });
 });

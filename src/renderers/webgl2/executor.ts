@@ -22,6 +22,8 @@ const CLEAR_DEPTH = 1;
 const CLEAR_STENCIL = 2;
 const CLEAR_COLOR0_SHIFT = 2;
 const MAX_SUB_CONTEXTS = 16;
+/** EXT_texture_filter_anisotropic's sampler parameter. */
+const TEXTURE_MAX_ANISOTROPY = 0x84fe;
 /**
  * What one guest context may hold across its sub-contexts: objects by handle,
  * and characters of shader text (Mesa's shaders are a few kilobytes; a
@@ -39,6 +41,8 @@ export class ContextExecutor implements VirglSink {
   private readonly inline = new WindowAccess();
   private readonly transfer = { ctxId: 0, resourceId: 0, level: 0, box: { x: 0, y: 0, z: 0, w: 0, h: 0, d: 0 }, offset: 0, stride: 0, layerStride: 0 };
   private readonly drawFramebuffer: WebGLFramebuffer;
+  /** The capsets promise the guest anisotropic filtering where the context has it. */
+  private readonly anisotropic: boolean;
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
@@ -49,6 +53,7 @@ export class ContextExecutor implements VirglSink {
     this.sub = new SubContext(gl);
     this.subs.set(0, this.sub);
     this.drawFramebuffer = gl.createFramebuffer();
+    this.anisotropic = gl.getExtension('EXT_texture_filter_anisotropic') !== null;
   }
 
   destroy(): void {
@@ -120,6 +125,7 @@ export class ContextExecutor implements VirglSink {
     gl.samplerParameterf(sampler, gl.TEXTURE_MAX_LOD, state.maxLod);
     gl.samplerParameteri(sampler, gl.TEXTURE_COMPARE_MODE, state.compareMode ? gl.COMPARE_REF_TO_TEXTURE : gl.NONE);
     gl.samplerParameteri(sampler, gl.TEXTURE_COMPARE_FUNC, compareFunc(state.compareFunc));
+    if (this.anisotropic) gl.samplerParameterf(sampler, TEXTURE_MAX_ANISOTROPY, Math.max(1, state.maxAnisotropy));
     this.sub.samplers.set(handle, { state: copyOf(state), sampler });
   }
 

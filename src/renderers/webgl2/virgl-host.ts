@@ -9,18 +9,23 @@
  * contexts), 3D work is dropped (fences still retire, reads give zeros) until
  * it gives the context back; then the guest's contexts and resources are made
  * again, empty: what the guest created in them and drew before is gone.
+ * The renderer keeps the limits the guest was promised, whatever a context
+ * made later serves: a guest cannot be promised less mid-run.
  */
+import { shortfalls, type HostGlLimits } from '../../device/host-gl-limits.ts';
 import type { ResourceImage } from '../../presenters/presenter.ts';
 import type { Resource3dParams, Transfer3d } from '../renderer-3d.ts';
 import { WindowAccess } from '../window-access.ts';
+import { readHostGlLimits } from './host-limits.ts';
 import { WebGL2VirglRenderer } from './virgl-renderer.ts';
 
 const WEBGL2_ATTRIBUTES: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
 
-/** Why a context cannot carry the renderer, or null when it can. */
-function unfit(gl: WebGL2RenderingContext): string | null {
-  // Float colour buffers: the capsets promise the guest renderable float formats.
-  return gl.getExtension('EXT_color_buffer_float') ? null : 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
+/** What a context serves, or why it cannot carry the renderer. */
+function servedBy(gl: WebGL2RenderingContext): HostGlLimits | string {
+  const served = readHostGlLimits(gl);
+  // Mesa offers the guest OpenGL 3.0 and ES 3.0 only when it can draw into float images.
+  return served.colorBufferFloat ? served : 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
 }
 
 export class VirglHost {
@@ -42,8 +47,10 @@ export class VirglHost {
     private readonly log: (message: string) => void,
     /** The GPU, as WebGL2 names it. */
     readonly description: string,
+    /** What the guest is promised: the capsets are computed from these. */
+    readonly limits: HostGlLimits,
   ) {
-    this.renderer = new WebGL2VirglRenderer(gl, log);
+    this.renderer = new WebGL2VirglRenderer(gl, log, limits);
     canvas.addEventListener('webglcontextlost', (event) => {
       // Without this the browser never gives the context back.
       event.preventDefault();
@@ -56,22 +63,35 @@ export class VirglHost {
     canvas.addEventListener('webglcontextrestored', () => this.restored());
   }
 
-  /** A host on a WebGL2 context of its own, or why there can be none here. */
-  static create(log: (message: string) => void): VirglHost | string {
+  /**
+   * A host on a WebGL2 context of its own, or why there can be none here.
+   * `promised`: the limits a guest already read from a renderer before this
+   * one (in a GPU worker that died), kept whatever this context serves.
+   */
+  static create(log: (message: string) => void, promised?: HostGlLimits): VirglHost | string {
     if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas in the worker';
     const canvas = new OffscreenCanvas(1, 1);
     const gl = canvas.getContext('webgl2', WEBGL2_ATTRIBUTES);
     if (!gl) return 'WebGL2 is not available in the worker';
-    const why = unfit(gl);
-    if (why) return why;
+    const served = servedBy(gl);
+    if (typeof served === 'string') return served;
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
-    return new VirglHost(canvas, gl, log, String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)));
+    const host = new VirglHost(canvas, gl, log, String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)), promised ?? served);
+    if (promised) host.reportShortfalls(served, "the new GPU worker's WebGL2 context");
+    return host;
+  }
+
+  /** Says once what a context made after the guest read its capsets serves less of than they promised. */
+  private reportShortfalls(served: HostGlLimits, context: string): void {
+    const short = shortfalls(this.limits, served);
+    if (short.length > 0) this.log(`virgl: ${context} serves less than the guest was promised: ${short.join(', ')}; what needs more fails`);
   }
 
   private restored(): void {
-    const why = unfit(this.gl);
-    if (why) return this.log(`virgl: the WebGL2 context came back, but ${why}; 3D stays off`);
-    this.renderer = new WebGL2VirglRenderer(this.gl, this.log);
+    const served = servedBy(this.gl);
+    if (typeof served === 'string') return this.log(`virgl: the WebGL2 context came back, but ${served}; 3D stays off`);
+    this.reportShortfalls(served, 'the restored WebGL2 context');
+    this.renderer = new WebGL2VirglRenderer(this.gl, this.log, this.limits);
     for (const [id, params] of this.resources) this.renderer.createResource(id, params);
     for (const [ctxId, { capsetId, name }] of this.contexts) this.renderer.createContext(ctxId, capsetId, name);
     this.lost = false;

@@ -4,6 +4,7 @@
  * decoder and executor, and the resources are shared by all, as virtio-gpu
  * defines them. A bad stream ends that stream only, logged (rate-limited).
  */
+import type { HostGlLimits } from '../../device/host-gl-limits.ts';
 import { virglCapset } from '../../device/virgl-caps.ts';
 import { CapsetId } from '../../protocol/constants.ts';
 import { decoderConfigFromCaps } from '../../virgl/config.ts';
@@ -11,6 +12,7 @@ import { formatDecodeError, VirglDecoder } from '../../virgl/decoder.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
 import { Drawer } from './draw.ts';
 import { ContextExecutor } from './executor.ts';
+import { readHostGlLimits } from './host-limits.ts';
 import { ProgramCache } from './programs.ts';
 import { GlResources } from './resources.ts';
 
@@ -31,9 +33,11 @@ export class WebGL2VirglRenderer implements Renderer3d {
   readonly resources: GlResources;
   private readonly programs: ProgramCache;
 
+  /** `limits`: what the guest's capsets promised (by default what `gl` serves); each context's decoder allows that much. */
   constructor(
     private readonly gl: WebGL2RenderingContext,
     private readonly log: (message: string) => void,
+    readonly limits: HostGlLimits = readHostGlLimits(gl),
   ) {
     this.resources = new GlResources(gl, log);
     this.programs = new ProgramCache(gl, log);
@@ -42,7 +46,7 @@ export class WebGL2VirglRenderer implements Renderer3d {
   createContext(ctxId: number, capsetId: number, name: string): void {
     this.destroyContext(ctxId);
     const id = capsetId || DEFAULT_CAPSET;
-    const caps = virglCapset(id, id === CapsetId.VIRGL ? 1 : 2);
+    const caps = virglCapset(id, id === CapsetId.VIRGL ? 1 : 2, this.limits);
     if (!caps) return this.log(`virgl: context ${ctxId} asks for capset ${capsetId}, which is not offered`);
     const drawer = new Drawer(this.gl, this.resources, this.programs, this.log);
     this.contexts.set(ctxId, { decoder: new VirglDecoder(decoderConfigFromCaps(caps)), executor: new ContextExecutor(this.gl, this.resources, drawer, this.log), name });
