@@ -28,7 +28,7 @@ for (const program of GL_PROGRAMS) {
   });
 }
 
-test('a held frame of vgw-gl-mrt is on the canvas', async ({ guest }) => {
+test("a held frame of vgw-gl-mrt is on the canvas, and the handle's stats count its draws and GPU memory", async ({ guest }) => {
   test.setTimeout(120_000);
   await guest.run('vgw-gl-mrt hold > /tmp/mrt.log 2>&1 &');
   await guest.run("while ! grep -q -E ': (ok|FAIL)' /tmp/mrt.log; do sleep 0.5; done; cat /tmp/mrt.log", { timeout: 90_000 });
@@ -38,6 +38,13 @@ test('a held frame of vgw-gl-mrt is on the canvas', async ({ guest }) => {
     await screen.waitForRegion({ x: 160 * i + 40, y: 200, width: 80, height: 80, name: `band ${i}` }, { check: (p) => p.data.every((v, k) => k % 4 === 3 || v === colour[k % 4]), description: `all rgb(${colour.join(', ')})` });
   }
   await test.info().attach('mrt', { body: await screen.capture(), contentType: 'image/png' });
+  // While the program holds its frame, its images are in the renderer, and the handle's stats say so.
+  const { threeD } = await guest.page.evaluate(() => globalThis.__virtioGpuWeb![0]!.stats());
+  console.log(`[gl-guest] stats while vgw-gl-mrt holds its frame: ${JSON.stringify(threeD)}`);
+  expect(threeD?.capsets).toEqual(['virgl (version 1)', 'virgl2 (version 2)']);
+  expect(threeD?.renderer, 'the GPU, as WebGL2 names it').toMatch(/\w/);
+  expect(threeD?.draws, 'draws the renderer made').toBeGreaterThan(0);
+  expect(threeD?.gpuBytes, "bytes of the program's images and buffers").toBeGreaterThan(0);
   await guest.run('kill %1; wait');
 });
 

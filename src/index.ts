@@ -30,7 +30,7 @@ export { VirtioPciTransport, type VirtioFunction, type TransportState, type Inte
 export { VirtioGpuFunction } from './virtio/gpu-function.ts';
 export type { DeviceState } from './device/device.ts';
 export { attachVirtioGpuToV86, type EmbeddedVirtioGpu, type V86EmbedOptions, type V86Emulator } from './embed/v86-embed.ts';
-export type { GpuStats } from './embed/stats.ts';
+export type { GpuStats, ThreeDStats } from './embed/stats.ts';
 export { virtioGpuTraffic } from './vm/v86.ts';
 export type { Traffic } from './memory/metered-memory.ts';
 export { serveVirtioGpuChannel, type ChannelHostOptions, type VirtioGpuChannelHost } from './channel/device-host.ts';

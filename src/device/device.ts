@@ -143,9 +143,9 @@ export class VirtioGpuDevice {
     crypto.getRandomValues(this.uuidPrefix);
   }
 
-  /** Live resources and their host bytes, for limits and stats. */
-  get resourceUsage(): { count: number; bytes: number } {
-    return { count: this.resources.count, bytes: this.resources.bytes };
+  /** Live resources and their host bytes (`bytes3d` of them in the 3D renderer), for limits and stats. */
+  get resourceUsage(): { count: number; bytes: number; bytes3d: number } {
+    return { count: this.resources.count, bytes: this.resources.bytes, bytes3d: this.resources.bytes3d };
   }
 
   /** The 3D renderer virgl streams go to. */

@@ -53,6 +53,8 @@ export function virglOf(resource: Resource): Resource3dParams | null {
 export class ResourceTable {
   private readonly byId = new Map<number, Resource>();
   private hostBytes = 0;
+  /** The part of hostBytes the 3D renderer holds (GPU memory). */
+  private rendererBytes = 0;
 
   constructor(
     private readonly limits: DeviceLimits,
@@ -65,6 +67,10 @@ export class ResourceTable {
 
   get bytes(): number {
     return this.hostBytes;
+  }
+
+  get bytes3d(): number {
+    return this.rendererBytes;
   }
 
   get(id: number): Resource | undefined {
@@ -110,6 +116,7 @@ export class ResourceTable {
     this.checkNewId(id);
     this.checkRoom(hostBytes);
     this.hostBytes += hostBytes;
+    this.rendererBytes += hostBytes;
     const resource: Resource3d = { kind: '3d', id, virgl, hostBytes, backing: null, scanoutMask: 0, uuid: null };
     this.byId.set(id, resource);
     return resource;
@@ -118,12 +125,16 @@ export class ResourceTable {
   remove(resource: Resource): void {
     if (!this.byId.delete(resource.id)) return;
     if (resource.kind === '2d') this.freePixels(resource.pixels);
-    else if (resource.kind === '3d') this.hostBytes -= resource.hostBytes;
+    else if (resource.kind === '3d') {
+      this.hostBytes -= resource.hostBytes;
+      this.rendererBytes -= resource.hostBytes;
+    }
   }
 
   clear(): void {
     this.byId.clear();
     this.hostBytes = 0;
+    this.rendererBytes = 0;
   }
 
   /** Host pixel memory, counted against `maxHostBytes` (QEMU's strict limit: used + new < max). */

@@ -47,13 +47,15 @@ const RENDERER_NAME = 'virtio-gpu-web (OpenGL ES 3.0 profile)';
 
 export interface CapsetInfo {
   id: number;
+  /** As Linux's virtio_gpu driver names it. */
+  name: string;
   maxVersion: number;
   maxSize: number;
 }
 
 export const VIRGL_CAPSETS: readonly CapsetInfo[] = [
-  { id: CapsetId.VIRGL, maxVersion: 1, maxSize: CAPS_V1_SIZE },
-  { id: CapsetId.VIRGL2, maxVersion: 2, maxSize: CAPS_V2_SIZE },
+  { id: CapsetId.VIRGL, name: 'virgl', maxVersion: 1, maxSize: CAPS_V1_SIZE },
+  { id: CapsetId.VIRGL2, name: 'virgl2', maxVersion: 2, maxSize: CAPS_V2_SIZE },
 ];
 
 class CapsWriter {

@@ -11,9 +11,31 @@ export interface GpuStats {
   commandsPerSecond: number;
   /** Bytes per second the device moved in either direction. */
   bytesPerSecond: number;
+  /** The guest's 3D, when virgl is offered. */
+  threeD: ThreeDStats | null;
 }
 
-type Totals = Pick<GpuStats, 'frames' | 'commands' | 'bytesFromGuest' | 'bytesToGuest'>;
+export interface ThreeDStats {
+  /** The GPU the virgl renderer draws with, as WebGL2 names it. */
+  renderer: string;
+  /** The capsets the device offers, e.g. `virgl2 (version 2)`. */
+  capsets: readonly string[];
+  /** Draw calls the renderer made for the guest since the start. */
+  draws: number;
+  drawsPerSecond: number;
+  /** Bytes the guest's 3D resources take in the renderer now (counted against `maxHostBytes`). */
+  gpuBytes: number;
+}
+
+/** Counters that only grow, and the 3D resources' bytes now. */
+interface Totals {
+  frames: number;
+  commands: number;
+  bytesFromGuest: number;
+  bytesToGuest: number;
+  draws: number;
+  gpuBytes: number;
+}
 interface Sample {
   at: number;
   totals: Totals;
@@ -27,7 +49,10 @@ export class StatsMeter {
   private readonly samples: Sample[] = [];
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly read: () => Totals) {
+  constructor(
+    private readonly read: () => Totals,
+    private readonly threeD: Pick<ThreeDStats, 'renderer' | 'capsets'> | null,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
   }
@@ -39,10 +64,14 @@ export class StatsMeter {
     const rate = (delta: number): number => (seconds > 0 ? delta / seconds : 0);
     const t = now.totals, o = oldest.totals;
     return {
-      ...t,
+      frames: t.frames,
+      commands: t.commands,
+      bytesFromGuest: t.bytesFromGuest,
+      bytesToGuest: t.bytesToGuest,
       framesPerSecond: rate(t.frames - o.frames),
       commandsPerSecond: rate(t.commands - o.commands),
       bytesPerSecond: rate(t.bytesFromGuest + t.bytesToGuest - o.bytesFromGuest - o.bytesToGuest),
+      threeD: this.threeD && { ...this.threeD, draws: t.draws, drawsPerSecond: rate(t.draws - o.draws), gpuBytes: t.gpuBytes },
     };
   }
 

@@ -5,6 +5,7 @@
  * the guest's serial output, teardown).
  */
 import type { VirtioGpuDevice } from '../device/device.ts';
+import { VIRGL_CAPSETS } from '../device/virgl-caps.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import type { BackendChoice } from '../presenters/backends.ts';
 import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worker-presenter.ts';
@@ -159,7 +160,10 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   await loaded;
   const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, ...with3d, scanouts, presenter });
   const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);
-  const meter = new StatsMeter(() => ({ frames: presented(), ...virtioGpuTraffic(device) }));
+  const meter = new StatsMeter(
+    () => ({ frames: presented(), ...virtioGpuTraffic(device), draws: renderer3d?.draws ?? 0, gpuBytes: device.resourceUsage.bytes3d }),
+    threeD.ok ? { renderer: threeD.renderer, capsets: VIRGL_CAPSETS.map((c) => `${c.name} (version ${c.maxVersion})`) } : null,
+  );
   const handle: EmbeddedVirtioGpu = {
     emulator,
     device,

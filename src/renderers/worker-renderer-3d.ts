@@ -29,6 +29,9 @@ export class WorkerRenderer3d implements Renderer3d {
   /** What the guest made, to make again in a worker that replaces a dead one. */
   private readonly contexts = new Map<number, { capsetId: number; name: string }>();
   private readonly resources = new Map<number, Resource3dParams>();
+  /** Draws the workers before this one made, and this one's, as its last answer said. */
+  private drawsBefore = 0;
+  private drawsNow = 0;
   private readonly presents = new PresentQueue((resourceId, rect) => this.remote().virglPresent(resourceId, rect));
 
   /**
@@ -51,6 +54,8 @@ export class WorkerRenderer3d implements Renderer3d {
 
   /** Starts the renderer in a worker that replaced a dead one and makes the guest's contexts and resources there again. */
   async restarted(remote: Remote): Promise<void> {
+    this.drawsBefore += this.drawsNow;
+    this.drawsNow = 0;
     const made = await remote.virglInit(this.limits);
     if (!made.ok) return this.log(`virtio-gpu-web: the new GPU worker has no 3D (${made.reason}); the guest's 3D programs stop drawing`);
     for (const [id, params] of this.resources) await remote.virglCreateResource(id, params);
@@ -97,7 +102,16 @@ export class WorkerRenderer3d implements Renderer3d {
 
   submit(ctxId: number, commands: Uint8Array): Promise<void> {
     const stream = commands.slice();
-    return this.remote().virglSubmit(ctxId, Comlink.transfer(stream, [stream.buffer]));
+    return this.remote()
+      .virglSubmit(ctxId, Comlink.transfer(stream, [stream.buffer]))
+      .then((draws) => {
+        this.drawsNow = draws;
+      });
+  }
+
+  /** Draw calls the GPU workers made for the guest since the start, as of the last submit they finished. */
+  get draws(): number {
+    return this.drawsBefore + this.drawsNow;
   }
 
   present(resourceId: number, rect: Readonly<{ x: number; y: number; width: number; height: number }>): Promise<void> {

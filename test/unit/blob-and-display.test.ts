@@ -15,7 +15,7 @@ describe('RESOURCE_CREATE_BLOB (guest memory)', () => {
   it('creates a guest blob over a scatter list, holding no host memory', async () => {
     const r = rig();
     expect(await createBlob(r, 7, 8192, [[0x10000, 4096], [0x30000, 4096]])).toBe(R.OK_NODATA);
-    expect(r.device.resourceUsage).toEqual({ count: 1, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 1, bytes: 0, bytes3d: 0 });
   });
 
   it('refuses what QEMU refuses', async () => {
@@ -97,7 +97,7 @@ describe('SET_SCANOUT_BLOB and flushes from guest pages', () => {
     expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 5 }))).toBe(R.OK_NODATA);
     release();
     expect(responseType(await fenced)).toBe(R.OK_NODATA);
-    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0, bytes3d: 0 });
     expect(r.device.commandsInFlight).toBe(0);
   });
 
@@ -139,7 +139,7 @@ describe('SET_SCANOUT_BLOB and flushes from guest pages', () => {
     await createBlob(r, 5, 2048, [[0x20000, 2048]]);
     await scanoutBlob(r, { resourceId: 5, rect: { x: 0, y: 0, width: 32, height: 16 }, width: 32, height: 16, stride: 128 });
     await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 5 });
-    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0, bytes3d: 0 });
     expect(r.device.scanouts[0]!.enabled).toBe(false);
   });
 

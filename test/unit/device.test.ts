@@ -101,7 +101,7 @@ describe('RESOURCE_CREATE_2D and RESOURCE_UNREF', () => {
     expect(await create(2, 2, 256, 256)).toBe(R.OK_NODATA);
     expect(await create(3, 2, 4, 4)).toBe(R.OK_NODATA);
     expect(await create(4, 2, 4, 4)).toBe(R.ERR_OUT_OF_MEMORY); // resource count
-    expect(r.device.resourceUsage).toEqual({ count: 3, bytes: 64 + 256 * 256 * 4 + 64 });
+    expect(r.device.resourceUsage).toEqual({ count: 3, bytes: 64 + 256 * 256 * 4 + 64, bytes3d: 0 });
   });
 
   it('unrefs a resource, frees its bytes and blanks a scanout that shows it; unknown ids fail', async () => {
@@ -112,7 +112,7 @@ describe('RESOURCE_CREATE_2D and RESOURCE_UNREF', () => {
     await flush(r, 1, { x: 0, y: 0, width: 64, height: 48 });
     expect(pixelAt(await r.device.captureScanout(0), 5, 5)).toEqual([255, 255, 255, 255]);
     expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 1 }))).toBe(R.OK_NODATA);
-    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0, bytes3d: 0 });
     expect(r.device.scanouts[0]!.enabled).toBe(false);
     expect((await r.device.captureScanout(0)).width).toBe(0);
     expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 1 }))).toBe(R.ERR_INVALID_RESOURCE_ID);
@@ -314,7 +314,7 @@ describe('reset', () => {
     const r = rig();
     await makeResource(r, { id: 1, width: 64, height: 48, addr: 0x1000, scanout: 0 });
     r.device.reset();
-    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0, bytes3d: 0 });
     expect(r.device.scanouts[0]!.enabled).toBe(false);
     expect(responseType(await send(r, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 1, format: 2, width: 4, height: 4 }))).toBe(R.OK_NODATA);
   });

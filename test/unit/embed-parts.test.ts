@@ -32,8 +32,8 @@ describe('StatsMeter', () => {
   afterEach(() => vi.useRealTimers());
 
   it('gives totals and rates over the last second or so', () => {
-    const totals = { frames: 0, commands: 0, bytesFromGuest: 0, bytesToGuest: 0 };
-    const meter = new StatsMeter(() => ({ ...totals }));
+    const totals = { frames: 0, commands: 0, bytesFromGuest: 0, bytesToGuest: 0, draws: 0, gpuBytes: 0 };
+    const meter = new StatsMeter(() => ({ ...totals }), null);
     for (let step = 0; step < 4; step++) {
       totals.frames += 15;
       totals.commands += 100;
@@ -42,10 +42,24 @@ describe('StatsMeter', () => {
       vi.advanceTimersByTime(500);
     }
     const stats = meter.stats();
-    expect(stats).toMatchObject({ frames: 60, commands: 400, bytesFromGuest: 4000, bytesToGuest: 96 });
+    expect(stats).toMatchObject({ frames: 60, commands: 400, bytesFromGuest: 4000, bytesToGuest: 96, threeD: null });
     expect(stats.framesPerSecond).toBeCloseTo(30, 5);
     expect(stats.commandsPerSecond).toBeCloseTo(200, 5);
     expect(stats.bytesPerSecond).toBeCloseTo(2048, 5);
+    meter.stop();
+  });
+
+  it("with 3D, gives the renderer, the capsets, the draws and their rate, and the GPU memory now", () => {
+    const totals = { frames: 0, commands: 0, bytesFromGuest: 0, bytesToGuest: 0, draws: 0, gpuBytes: 0 };
+    const meter = new StatsMeter(() => ({ ...totals }), { renderer: 'SwiftShader', capsets: ['virgl2 (version 2)'] });
+    for (let step = 0; step < 4; step++) {
+      totals.draws += 50;
+      totals.gpuBytes = 4096 * (step + 1);
+      vi.advanceTimersByTime(500);
+    }
+    const { threeD } = meter.stats();
+    expect(threeD).toMatchObject({ renderer: 'SwiftShader', capsets: ['virgl2 (version 2)'], draws: 200, gpuBytes: 16384 });
+    expect(threeD?.drawsPerSecond).toBeCloseTo(100, 5);
     meter.stop();
   });
 });

@@ -129,14 +129,15 @@ describe('RESOURCE_CREATE_3D', () => {
     expect(await create3d(r, texture(1, { depth: 2 }))).toBe(R.ERR_INVALID_PARAMETER);
     expect(await create3d(r, texture(1, { target: TARGET_BUFFER, height: 2 }))).toBe(R.ERR_INVALID_PARAMETER);
     expect(await create3d(r, texture(1, { width: 1024, height: 1024 }))).toBe(R.ERR_OUT_OF_MEMORY);
-    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0 });
+    expect(r.device.resourceUsage).toEqual({ count: 0, bytes: 0, bytes3d: 0 });
     expect(await create3d(r, texture(1, { target: TARGET_2D_ARRAY, arraySize: 4, format: VIRGL_Z24X8, lastLevel: 5 }))).toBe(R.OK_NODATA);
     expect(r.device.resourceUsage.bytes).toBe(4 * 4 * (1024 + 256 + 64 + 16 + 4 + 1));
+    expect(r.device.resourceUsage.bytes3d).toBe(r.device.resourceUsage.bytes);
     expect(await create3d(r, texture(1))).toBe(R.ERR_INVALID_RESOURCE_ID);
     expect(await create3d(r, texture(2, { target: TARGET_BUFFER, width: 4096, height: 1 }))).toBe(R.OK_NODATA);
     expect(r.renderer.stats.resources).toBe(2);
     await send(r, W.ResourceOnly, { hdr: hdr(C.RESOURCE_UNREF), resourceId: 1 });
-    expect(r.device.resourceUsage).toEqual({ count: 1, bytes: 4096 });
+    expect(r.device.resourceUsage).toEqual({ count: 1, bytes: 4096, bytes3d: 4096 });
   });
 
   it('keeps host pixels of a displayable 3D image: 3D and 2D transfers reach the scanout', async () => {

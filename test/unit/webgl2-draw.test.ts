@@ -67,7 +67,7 @@ function drawing(rasterizer: Partial<RasterizerState>, scaleY = 4, shaders = { v
   const log: string[] = [];
   const say = (message: string) => log.push(message);
   const resources = new GlResources(gl, say);
-  const executor = new ContextExecutor(gl, resources, new Drawer(gl, resources, new ProgramCache(gl, say), say), say);
+  const executor = new ContextExecutor(gl, resources, new Drawer(gl, resources, new ProgramCache(gl, say), say, { draws: 0 }), say);
   const params = { bind: 0, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 };
   resources.create(1, { ...params, target: VirglTarget.BUFFER, format: 64, width: BUFFER_BYTES, height: 1 });
   resources.create(2, { ...params, target: VirglTarget.TEXTURE_2D, format: 67, width: 8, height: 8 });

@@ -23,6 +23,12 @@ const REPORTED_LIMIT = 256;
 /** WebGL2's largest vertex stride. */
 const MAX_STRIDE = 255;
 
+/** What the drawers of one renderer did, for stats. */
+export interface DrawCounts {
+  /** Draw calls that reached GL. */
+  draws: number;
+}
+
 export class Drawer {
   /** Uniform buffers holding each stage's constants, by stage. */
   private readonly constantBuffers: WebGLBuffer[] = [];
@@ -37,6 +43,7 @@ export class Drawer {
     private readonly resources: GlResources,
     private readonly programs: ProgramCache,
     private readonly log: (message: string) => void,
+    private readonly counts: DrawCounts,
   ) {
     this.maxAttributes = gl.getParameter(gl.MAX_VERTEX_ATTRIBS) as number;
   }
@@ -69,8 +76,10 @@ export class Drawer {
       }
       if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.once(`primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
       this.resources.bindIndexBuffer(buffer);
+      this.counts.draws++;
       gl.drawElementsInstanced(mode, draw.count, type, offset, draw.instanceCount);
     } else {
+      this.counts.draws++;
       gl.drawArraysInstanced(mode, draw.start, draw.count, draw.instanceCount);
     }
     gl.bindVertexArray(null);

@@ -40,6 +40,8 @@ export class VirglHost {
   private restoreAfterLoss: WEBGL_lose_context | null = null;
   /** Times the context came back and the renderer was made again. */
   recoveries = 0;
+  /** Draws of the renderers before this one. */
+  private drawsBefore = 0;
 
   private constructor(
     canvas: OffscreenCanvas,
@@ -91,6 +93,7 @@ export class VirglHost {
     const served = servedBy(this.gl);
     if (typeof served === 'string') return this.log(`virgl: the WebGL2 context came back, but ${served}; 3D stays off`);
     this.reportShortfalls(served, 'the restored WebGL2 context');
+    this.drawsBefore += this.renderer.counts.draws;
     this.renderer = new WebGL2VirglRenderer(this.gl, this.log, this.limits);
     for (const [id, params] of this.resources) this.renderer.createResource(id, params);
     for (const [ctxId, { capsetId, name }] of this.contexts) this.renderer.createContext(ctxId, capsetId, name);
@@ -149,11 +152,13 @@ export class VirglHost {
     return bytes;
   }
 
-  /** Runs a stream; resolves once the GPU has done its work. */
-  submit(ctxId: number, stream: Uint8Array): Promise<void> {
-    if (this.lost) return Promise.resolve();
-    this.renderer.submit(ctxId, stream);
-    return this.finished();
+  /** Runs a stream; resolves once the GPU has done its work, with the draws made since the host started (for stats). */
+  async submit(ctxId: number, stream: Uint8Array): Promise<number> {
+    if (!this.lost) {
+      this.renderer.submit(ctxId, stream);
+      await this.finished();
+    }
+    return this.drawsBefore + this.renderer.counts.draws;
   }
 
   /** Reads `rect` of a displayable resource back into the presenter's pixels of it, in its format. */

@@ -10,7 +10,7 @@ import { CapsetId } from '../../protocol/constants.ts';
 import { decoderConfigFromCaps } from '../../virgl/config.ts';
 import { formatDecodeError, VirglDecoder } from '../../virgl/decoder.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
-import { Drawer } from './draw.ts';
+import { Drawer, type DrawCounts } from './draw.ts';
 import { ContextExecutor } from './executor.ts';
 import { readHostGlLimits } from './host-limits.ts';
 import { ProgramCache } from './programs.ts';
@@ -29,6 +29,8 @@ const PADDED_FORMATS: ReadonlySet<number> = new Set([2, 4, 68, 134]);
 const DEFAULT_CAPSET = CapsetId.VIRGL2;
 
 export class WebGL2VirglRenderer implements Renderer3d {
+  /** Every guest context's draws, together. */
+  readonly counts: DrawCounts = { draws: 0 };
   private readonly contexts = new Map<number, GuestContext>();
   readonly resources: GlResources;
   private readonly programs: ProgramCache;
@@ -48,7 +50,7 @@ export class WebGL2VirglRenderer implements Renderer3d {
     const id = capsetId || DEFAULT_CAPSET;
     const caps = virglCapset(id, id === CapsetId.VIRGL ? 1 : 2, this.limits);
     if (!caps) return this.log(`virgl: context ${ctxId} asks for capset ${capsetId}, which is not offered`);
-    const drawer = new Drawer(this.gl, this.resources, this.programs, this.log);
+    const drawer = new Drawer(this.gl, this.resources, this.programs, this.log, this.counts);
     this.contexts.set(ctxId, { decoder: new VirglDecoder(decoderConfigFromCaps(caps)), executor: new ContextExecutor(this.gl, this.resources, drawer, this.log), name });
   }
 
