@@ -109,7 +109,7 @@ test('glmark2 runs every scene of its default list, each drawn as the reference 
     }
     writeFileSync(trace, Buffer.concat(parts));
     const reference = join(work, 'reference');
-    const oracle = runOracle(trace, reference, { framesOf: frames.map((f) => f.command) });
+    const oracle = await runOracle(trace, reference, { framesOf: frames.map((f) => f.command) });
     expect(oracle.status, oracle.stderr).toBe(0);
     // Both lists follow the trace's order: one reference frame per flush read back.
     const wanted = readdirSync(reference).filter((f) => f.startsWith('frame-')).sort();

@@ -58,7 +58,7 @@ function replay(args: string[]): Promise<Run> {
 test(`${PROGRAM}: npm run replay writes the oracle's pictures, within the replay spec's tolerance, and its summary`, async () => {
   test.setTimeout(180_000);
   const oracleDir = join(scratch, 'oracle');
-  const oracle = runOracle(trace, oracleDir, { stats: true });
+  const oracle = await runOracle(trace, oracleDir, { stats: true });
   expect(oracle.status, oracle.stderr).toBe(0);
   const reference = oracle.summary!;
 

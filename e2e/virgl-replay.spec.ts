@@ -51,7 +51,7 @@ for (const program of GL_TRACES) {
     const trace = traces.get(program);
     expect(trace, `a recorded trace of ${program}`).toBeDefined();
     const oracleDir = mkdtempSync(join(tmpdir(), `vgw-oracle-${program}-`));
-    const oracle = runOracle(trace!, oracleDir);
+    const oracle = await runOracle(trace!, oracleDir);
     expect(oracle.status, oracle.stderr).toBe(0);
     const expected = new Set(readdirSync(oracleDir).filter((f) => f.endsWith('.png')));
 

@@ -37,7 +37,7 @@ export interface OracleRun {
  * 0-based index among the trace's COMMAND records that hold a header); the
  * other flushes still count, so each frame keeps the name a full run gives it.
  */
-export function runOracle(trace: string, outDir: string, options?: { stats?: boolean; verbose?: boolean; framesOf?: readonly number[] }): OracleRun;
+export function runOracle(trace: string, outDir: string, options?: { stats?: boolean; verbose?: boolean; framesOf?: readonly number[] }): Promise<OracleRun>;
 /** What `npm run replay` prints: the reference's summary, less what only virglrenderer knows, with the renderer's name and how many lines it logged. */
 export interface ReplaySummary extends Omit<OracleSummary, 'totals'> {
   totals: Omit<OracleSummary['totals'], 'stream_errors'> & {

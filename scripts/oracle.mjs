@@ -6,7 +6,7 @@
 //
 // The program is built with gcc into .cache/oracle/<source hash>/ when
 // missing. Plain Node: no npm packages needed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -52,14 +52,22 @@ export function ensureOracle() {
   return binary;
 }
 
-/** Runs the replayer; the summary is parsed from its standard output when it ran to the end. */
+/**
+ * Runs the replayer; the summary is parsed from its standard output when it
+ * ran to the end. It runs beside the caller's event loop, never blocking it: a
+ * guest emulated in the same process keeps running (a long pause shows in the
+ * guest as time jumping ahead, which its kernel reports as a soft lockup).
+ */
 export function runOracle(trace, outDir, { stats = false, verbose = false, framesOf } = {}) {
   const binary = ensureOracle();
   mkdirSync(outDir, { recursive: true });
   const args = [trace, '--out', outDir, ...(stats ? ['--stats'] : []), ...(verbose ? ['--verbose'] : []), ...(framesOf ? ['--frames-of', framesOf.join(',')] : [])];
-  const result = spawnSync(binary, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const stdout = result.stdout ?? '';
-  return { status: result.status ?? -1, stdout, stderr: result.stderr ?? '', summary: parseOracleSummary(stdout) };
+  return new Promise((resolvePromise) => {
+    execFile(binary, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolvePromise({ status, stdout, stderr: stderr || (status === -1 ? String(error?.message) : ''), summary: parseOracleSummary(stdout) });
+    });
+  });
 }
 
 const int = (text) => Number.parseInt(text, 10);

@@ -18,6 +18,9 @@ import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Lik
 
 const READY = 'vgw-init: ready';
 const PROMPT = 'guest# ';
+/** The first line of a kernel report. */
+const REPORT_START = /cut here|\bBUG:|\bWARNING:|Oops/;
+
 /**
  * Warnings the guest kernel prints whatever device it drives: Linux 6.1's
  * virtio_gpu asks the DRM core for damage clips on a plane that never enabled
@@ -187,11 +190,12 @@ export class GuestSession {
     const lines = output.split('\n');
     return lines.flatMap((line, i) => {
       if (!/^<[0-4]>/.test(line) || !/virtio[-_]gpu|\[drm\]|drm:/i.test(line) || KNOWN_GUEST_WARNINGS.some((w) => w.test(line))) return [];
-      // A kernel report names the driver only in its module list: the lines before it (from "cut here") say what happened.
+      // A kernel report names the driver only in its module list: the lines before it (from "cut here", or the BUG or
+      // WARNING line that opens it) say what happened.
       if (!/Modules linked in/.test(line)) return [line];
       let from = i;
-      while (from > 0 && i - from < 12 && !/cut here/.test(lines[from]!)) from--;
-      return [lines.slice(/cut here/.test(lines[from]!) ? from : Math.max(0, i - 4), i + 1).join('\n')];
+      while (from > 0 && i - from < 12 && !REPORT_START.test(lines[from]!)) from--;
+      return [lines.slice(REPORT_START.test(lines[from]!) ? from : Math.max(0, i - 4), i + 1).join('\n')];
     });
   }
 

@@ -39,7 +39,7 @@ describe('the TypeScript replayer on the 3D test programs\' and applications\' t
   it.each(GL_TRACES)('%s: the same pictures, counts and notes', async (program) => {
     const path = traces.get(program) as string;
     const dir = join(out, program);
-    const oracle = runOracle(path, dir, { stats: true });
+    const oracle = await runOracle(path, dir, { stats: true });
     expect(oracle.status, oracle.stderr).toBe(0);
     const reference = oracle.summary as OracleSummary;
 

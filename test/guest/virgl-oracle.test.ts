@@ -46,9 +46,9 @@ interface Replayed {
 }
 
 /** Replays `trace` on the reference renderer and returns its summary and the images it wrote. */
-function replay(name: string, trace: string, output: string): Replayed {
+async function replay(name: string, trace: string, output: string): Promise<Replayed> {
   const dir = join(out, name);
-  const run = runOracle(trace, dir, { stats: true });
+  const run = await runOracle(trace, dir, { stats: true });
   expect(run.status, run.stderr).toBe(0);
   const summary = run.summary as OracleSummary;
   const images = readdirSync(dir).sort().map((file): Image => {
@@ -59,7 +59,7 @@ function replay(name: string, trace: string, output: string): Replayed {
 }
 
 /** A test program's cached trace, replayed. */
-function replayProgram(program: string): Replayed {
+function replayProgram(program: string): Promise<Replayed> {
   const { trace, output } = programs.get(program) as GlRecording;
   return replay(program, trace, output);
 }
@@ -76,9 +76,9 @@ async function recordAndReplay(name: string, command: string, seconds: number): 
 const OFF_SCREEN = /^(texture|target)/;
 
 describe('virgl streams of the 3D test programs, rendered by the reference renderer', () => {
-  it.each(GL_PROGRAMS.filter((p) => p !== 'vgw-gl-readpixels'))('%s: every probe read back, and the frame, hold the scene\'s colours', (program) => {
+  it.each(GL_PROGRAMS.filter((p) => p !== 'vgw-gl-readpixels'))('%s: every probe read back, and the frame, hold the scene\'s colours', async (program) => {
     const expected = GL_PROGRAM_PIXELS[program] as Record<string, readonly number[]>;
-    const { output, summary, frames, readbacks } = replayProgram(program);
+    const { output, summary, frames, readbacks } = await replayProgram(program);
     expect(summary.totals).toMatchObject({ skipped_failed: 0, renderer_errors: 0, stream_errors: 0, unknown_commands: 0 });
     const probes = glProbes(program, output);
     expect(probes.map((p) => p.name).sort()).toEqual(Object.keys(expected).sort());
@@ -92,9 +92,9 @@ describe('virgl streams of the 3D test programs, rendered by the reference rende
     expect(onScreen.map((p) => [p.name, pixel(frame, p.x, HEIGHT - 1 - p.y)])).toEqual(onScreen.map((p) => [p.name, [...expected[p.name]!]]));
   }, 200_000);
 
-  it('vgw-gl-readpixels: the whole frame read back has the four quarter colours', () => {
+  it('vgw-gl-readpixels: the whole frame read back has the four quarter colours', async () => {
     const expected = GL_PROGRAM_PIXELS['vgw-gl-readpixels'] as Record<string, readonly number[]>;
-    const { readbacks } = replayProgram('vgw-gl-readpixels');
+    const { readbacks } = await replayProgram('vgw-gl-readpixels');
     expect(readbacks.length).toBe(1);
     const frame = readbacks[0] as Image;
     expect([frame.width, frame.height]).toEqual([WIDTH, HEIGHT]);

@@ -117,11 +117,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function replay(name: string, trace: Uint8Array, options: { stats?: boolean; framesOf?: readonly number[] } = {}): { run: OracleRun; out: string } {
+async function replay(name: string, trace: Uint8Array, options: { stats?: boolean; framesOf?: readonly number[] } = {}): Promise<{ run: OracleRun; out: string }> {
   const file = join(dir, `${name}.trace`);
   writeFileSync(file, trace);
   const out = join(dir, name);
-  return { run: runOracle(file, out, options), out };
+  return { run: await runOracle(file, out, options), out };
 }
 
 type Picture = { width: number; height: number; data: Uint8Array };
@@ -141,7 +141,7 @@ function create3d(resourceId: number, target: number, format: number, bind: numb
 }
 
 describe('reference renderer (virglrenderer replay)', () => {
-  it('replays a 3D clear: the flushed scanout and a readback show the exact colour', () => {
+  it('replays a 3D clear: the flushed scanout and a readback show the exact colour', async () => {
     const t = new Trace();
     t.writer.device(1n, [{ width: 64, height: 64 }]);
     const ctxId = 1;
@@ -159,7 +159,7 @@ describe('reference renderer (virglrenderer replay)', () => {
       hdr: hdr(CommandType.TRANSFER_FROM_HOST_3D, { ctxId }), box: { x: 4, y: 8, z: 0, w: 16, h: 8, d: 1 }, offset: 0, resourceId: rt, level: 0, stride: 64 * 4, layerStride: 0,
     }));
 
-    const { run, out } = replay('clear', t.bytes(), { stats: true });
+    const { run, out } = await replay('clear', t.bytes(), { stats: true });
     expect(run.stderr).not.toMatch(/failed/);
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 1, readbacks: 1, renderer_errors: 0, stream_errors: 0, skipped_failed: 0, fences: 1, fences_signalled: 1 });
@@ -180,7 +180,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     everyPixel(readback, [255, 51, 102, 255]);
   });
 
-  it('replays a draw: a quad over the top half of NDC lands in the top half of the picture', () => {
+  it('replays a draw: a quad over the top half of NDC lands in the top half of the picture', async () => {
     const t = new Trace();
     t.writer.device(1n, [{ width: 64, height: 64 }]);
     const ctxId = 3;
@@ -202,7 +202,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     t.command(encode(W.SetScanout, { hdr: hdr(CommandType.SET_SCANOUT), r: { x: 0, y: 0, width: 64, height: 64 }, scanoutId: 0, resourceId: rt }));
     t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 64, height: 64 }, resourceId: rt }));
 
-    const { run, out } = replay('draw', t.bytes(), { stats: true });
+    const { run, out } = await replay('draw', t.bytes(), { stats: true });
     expect(run.stderr).not.toMatch(/failed/);
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 1, renderer_errors: 0, stream_errors: 0 });
@@ -215,7 +215,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     rows(32, 64, [0, 0, 255, 255]);
   });
 
-  it('replays 2D uploads from MEMORY records, skips commands the guest saw fail, and forces alpha on X formats', () => {
+  it('replays 2D uploads from MEMORY records, skips commands the guest saw fail, and forces alpha on X formats', async () => {
     const t = new Trace();
     t.writer.device(1n, [{ width: 8, height: 4 }]);
     const res = 20;
@@ -240,7 +240,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     t.command(encode(W.TransferToHost2d, { hdr: hdr(CommandType.TRANSFER_TO_HOST_2D), r: { x: 0, y: 2, width: w, height: 1 }, offset: 2 * stride, resourceId: res }));
     t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: whole, resourceId: res }));
 
-    const { run, out } = replay('upload', t.bytes());
+    const { run, out } = await replay('upload', t.bytes());
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 2, readbacks: 0, renderer_errors: 0, skipped_failed: 1 });
     expect(run.summary?.commands['TRANSFER_TO_HOST_2D']).toEqual({ replayed: 2, skipped: 1 });
@@ -259,14 +259,14 @@ describe('reference renderer (virglrenderer replay)', () => {
       }
     }
     // Only the second flush's frame (command 7), under its full run's name, the same picture.
-    const only = replay('upload-second-frame', t.bytes(), { framesOf: [7] });
+    const only = await replay('upload-second-frame', t.bytes(), { framesOf: [7] });
     expect(only.run.status).toBe(0);
     expect(only.run.summary?.totals).toMatchObject({ frames: 2 });
     expect(readdirSync(only.out)).toEqual(['frame-00001-s0-r20.png']);
     expect(readFileSync(join(only.out, 'frame-00001-s0-r20.png'))).toEqual(readFileSync(frameFile(out, 1)));
   });
 
-  it('pictures a guest-memory blob scanout straight from its backing, at its offset and stride, keeping alpha', () => {
+  it('pictures a guest-memory blob scanout straight from its backing, at its offset and stride, keeping alpha', async () => {
     const t = new Trace();
     t.writer.device(1n, [{ width: 4, height: 3 }]);
     const blob = 40;
@@ -284,7 +284,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     }));
     t.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: w, height: h }, resourceId: blob }));
 
-    const { run, out } = replay('blob', t.bytes());
+    const { run, out } = await replay('blob', t.bytes());
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 1, renderer_errors: 0 });
     expect(run.summary?.notes).toEqual({ 'guest-blob': 1 });
@@ -293,20 +293,20 @@ describe('reference renderer (virglrenderer replay)', () => {
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(pixelAt(frame, x, y)).toEqual([...guest.subarray(offset + y * stride + x * 4, offset + y * stride + x * 4 + 4)]);
   });
 
-  it('ends a truncated or foreign trace with a clear error, and counts odd records without failing', () => {
+  it('ends a truncated or foreign trace with a clear error, and counts odd records without failing', async () => {
     const t = new Trace();
     t.writer.device(1n, [{ width: 8, height: 8 }]);
     t.command(encode(W.ResourceCreate2d, { hdr: hdr(CommandType.RESOURCE_CREATE_2D), resourceId: 1, format: Format.B8G8R8X8_UNORM, width: 8, height: 8 }));
     const whole = t.bytes();
 
-    const truncated = replay('truncated', whole.subarray(0, whole.length - 3));
+    const truncated = await replay('truncated', whole.subarray(0, whole.length - 3));
     expect(truncated.run.status).toBe(1);
     expect(truncated.run.stderr).toMatch(/malformed trace .*record 2 at byte \d+: truncated record: kind 3 claims 48 payload bytes, 45 are left/);
     expect(truncated.run.summary).toBeUndefined();
 
     const foreign = whole.slice();
     foreign[0] = 0x58;
-    const notOurs = replay('foreign', foreign);
+    const notOurs = await replay('foreign', foreign);
     expect(notOurs.run.status).toBe(1);
     expect(notOurs.run.stderr).toMatch(/no VGWTRACE magic/);
 
@@ -321,7 +321,7 @@ describe('reference renderer (virglrenderer replay)', () => {
     odd.command(encode(W.HeaderOnly, { hdr: hdr(CommandType.RESOURCE_CREATE_3D) }));
     odd.command(encode(W.ResourceFlush, { hdr: hdr(CommandType.RESOURCE_FLUSH), r: { x: 0, y: 0, width: 8, height: 8 }, resourceId: 77 }));
     const oddBytes = Buffer.concat([odd.bytes(), unknownKind]);
-    const { run } = replay('odd', oddBytes, { stats: true });
+    const { run } = await replay('odd', oddBytes, { stats: true });
     expect(run.status).toBe(0);
     expect(run.summary?.totals).toMatchObject({ frames: 0, unknown_records: 1, renderer_errors: 0, stream_errors: 1 });
     expect(run.summary?.notes).toEqual({ 'virgl-stream-truncated': 1, 'request-too-short': 1, 'unknown-resource': 1, 'unknown-record': 1 });

@@ -435,7 +435,7 @@ describe('trace replay against the reference replayer', () => {
       .command(encode(W.HeaderOnly, { hdr: hdr(C.CTX_DESTROY, { ctxId: 2 }) }));
     const file = join(dir, 'mixed.trace');
     writeFileSync(file, t.bytes());
-    const oracle = runOracle(file, join(dir, 'mixed'));
+    const oracle = await runOracle(file, join(dir, 'mixed'));
     expect(oracle.status, oracle.stderr).toBe(0);
     const reference = oracle.summary!;
 
@@ -463,7 +463,7 @@ describe('trace replay against the reference replayer', () => {
       .command(submit(1, [header(CLEAR, 0, 0)]), ResponseType.ERR_UNSPEC);
     const file = join(dir, 'stats.trace');
     writeFileSync(file, t.bytes());
-    const oracle = runOracle(file, join(dir, 'stats'), { stats: true });
+    const oracle = await runOracle(file, join(dir, 'stats'), { stats: true });
     expect(oracle.status, oracle.stderr).toBe(0);
 
     const ours = await replay(t, new FakeRenderer(), { stats: true });
