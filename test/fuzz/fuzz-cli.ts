@@ -2,17 +2,28 @@
  * `npm run fuzz -- --iterations N [--seed S]`: long fuzzing runs. Prints the
  * cases run, failures (with fast-check's seed, path and minimized case, to
  * reproduce with --seed) and the peak memory.
+ * `npm run fuzz -- --guided SECONDS`: coverage-guided fuzzing of the virgl
+ * stream decoder and the TGSI parser with Jazzer.js instead (guided/).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runFuzz } from './fuzz-properties.ts';
+import { runGuided } from './guided/run-guided.ts';
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { iterations: { type: 'string', default: '10000' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { iterations: { type: 'string', default: '10000' }, seed: { type: 'string' }, guided: { type: 'string' } } });
+  if (values.guided !== undefined) {
+    const seconds = Number(values.guided);
+    if (!Number.isSafeInteger(seconds) || seconds < 1) {
+      console.error('usage: npm run fuzz -- --guided SECONDS');
+      return 2;
+    }
+    return runGuided(seconds);
+  }
   const iterations = Number(values.iterations);
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   if (!Number.isSafeInteger(iterations) || iterations < 1 || !Number.isSafeInteger(seed)) {
-    console.error('usage: npm run fuzz -- --iterations N [--seed S]');
+    console.error('usage: npm run fuzz -- --iterations N [--seed S] | --guided SECONDS');
     return 2;
   }
   console.log(`fuzzing with ${iterations} cases, seed ${seed}`);

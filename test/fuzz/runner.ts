@@ -26,9 +26,7 @@ export interface FuzzOptions {
   onProgress?: (done: number) => void;
 }
 
-export function fail(message: string): never {
-  throw new Error(message);
-}
+export { fail } from './fail.ts';
 
 /** A property over `arbitrary` whose cases `run` checks (throwing on a broken invariant); `describe` prints a case. */
 export function fuzzProperty<T>(name: string, share: number, arbitrary: fc.Arbitrary<T>, run: (value: T) => void | Promise<void>, describe: (value: T) => string[]): FuzzProperty {

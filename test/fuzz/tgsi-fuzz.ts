@@ -10,34 +10,24 @@
  *     length, instructions, immediates, nesting);
  *   - the GLSL is at most a constant factor longer than the TGSI;
  *   - each case ends within CASE_SECONDS.
+ * The checks are tgsi-checks.ts's, which the guided fuzzer shares.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { emitGlsl } from '../../src/renderers/webgl2/glsl/emit.ts';
-import { defaultShaderKey, fragmentVaryingModes, shaderKeyString, type AttributeKind, type ShaderKey, type ValueKind, type VaryingMode } from '../../src/renderers/webgl2/glsl/key.ts';
+import { defaultShaderKey, type AttributeKind, type ShaderKey, type ValueKind, type VaryingMode } from '../../src/renderers/webgl2/glsl/key.ts';
 import { SEMANTIC_NAMES, TEXTURE_TARGETS, type Shader } from '../../src/virgl/tgsi/ir.ts';
 import { DEFAULT_TGSI_LIMITS, type TgsiLimits } from '../../src/virgl/tgsi/limits.ts';
-import { opcodeInfo, OPCODES, type SupportedOpcode } from '../../src/virgl/tgsi/opcodes.ts';
-import { parseTgsi } from '../../src/virgl/tgsi/parse.ts';
+import { OPCODES, type SupportedOpcode } from '../../src/virgl/tgsi/opcodes.ts';
 import { applyEdits, editsOf, mutate, mutationOf, type Mutation } from './mutations.ts';
-import { fail, fuzzProperty, type FuzzProperty } from './runner.ts';
+import { fuzzProperty, type FuzzProperty } from './runner.ts';
+import { checkTgsi } from './tgsi-checks.ts';
 
 const TGSI_FIXTURES = fileURLToPath(new URL('../fixtures/tgsi', import.meta.url));
 export const tgsiCorpus: readonly string[] = readdirSync(TGSI_FIXTURES)
   .filter((name) => name.endsWith('.tgsi'))
   .sort()
   .map((name) => readFileSync(`${TGSI_FIXTURES}/${name}`, 'latin1'));
-
-/**
- * GLSL characters per TGSI character, and the fixed part (helpers, interface
- * declarations): the corpus stays under a third of either, so a breach means
- * the emitter's output grew out of proportion to its input.
- */
-const GLSL_PER_TGSI = 16;
-const GLSL_BASE = 64 * 1024;
-/** Far above any case's normal time (milliseconds): only a super-linear path gets near it. */
-const CASE_SECONDS = 2;
 
 // ---- the draw-time key
 
@@ -69,61 +59,6 @@ function keyFor(shader: Shader, c: KeyChoice): ShaderKey {
     if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = c.varyingModes[i % c.varyingModes.length] ?? 'smooth';
   });
   return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes };
-}
-
-// ---- the invariants
-
-function deepestNesting(shader: Shader): number {
-  let depth = 0;
-  let deepest = 0;
-  for (const { opcode } of shader.instructions) {
-    const { flow } = opcodeInfo(opcode);
-    if (flow.kind === 'open') deepest = Math.max(deepest, ++depth);
-    else if (flow.kind === 'close') depth--;
-  }
-  return deepest;
-}
-
-function checkLimits(shader: Shader, body: string, limits: TgsiLimits): void {
-  if (body.length > limits.maxTextLength) fail(`accepted ${body.length} bytes of text, limit ${limits.maxTextLength}`);
-  if (shader.instructions.length > limits.maxInstructions) fail(`accepted ${shader.instructions.length} instructions, limit ${limits.maxInstructions}`);
-  if (shader.immediates.length > limits.maxImmediates) fail(`accepted ${shader.immediates.length} immediates, limit ${limits.maxImmediates}`);
-  const nesting = deepestNesting(shader);
-  if (nesting > limits.maxNestingDepth) fail(`accepted flow control nested ${nesting} deep, limit ${limits.maxNestingDepth}`);
-}
-
-/** Parses `text` under `limits` and emits it with the key `choice` makes (the default key for null), checking every invariant. */
-export function checkTgsi(text: string, limits: TgsiLimits = DEFAULT_TGSI_LIMITS, choice: KeyChoice | null = null): void {
-  const started = performance.now();
-  let parsed;
-  try {
-    parsed = parseTgsi(text, limits);
-  } catch (error) {
-    fail(`parseTgsi threw: ${String(error)}`);
-  }
-  const nul = text.indexOf('\0');
-  const body = nul < 0 ? text : text.slice(0, nul);
-  if (!parsed.ok) {
-    const { line, message } = parsed.error;
-    if (/internal error/.test(message)) fail(`parser: ${message} (line ${line})`);
-    if (!Number.isInteger(line) || line < 0 || line > body.split('\n').length) fail(`parser error on line ${line} of ${body.split('\n').length}: ${message}`);
-  } else {
-    const shader = parsed.shader;
-    checkLimits(shader, body, limits);
-    const key = choice === null ? defaultShaderKey(shader) : keyFor(shader, choice);
-    let emitted;
-    try {
-      if (key.stage === 'fragment') fragmentVaryingModes(shader, key);
-      shaderKeyString(key);
-      emitted = emitGlsl(shader, key);
-    } catch (error) {
-      fail(`the emitter threw: ${String(error)}`);
-    }
-    if (!emitted.ok && /internal error/.test(emitted.error)) fail(`emitter: ${emitted.error}`);
-    if (emitted.ok && emitted.source.length > GLSL_PER_TGSI * body.length + GLSL_BASE) fail(`${body.length} bytes of TGSI became ${emitted.source.length} of GLSL`);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (seconds > CASE_SECONDS) fail(`${body.length} bytes of TGSI took ${seconds.toFixed(1)} s`);
 }
 
 // ---- mutations of the real shaders
@@ -298,4 +233,9 @@ function describeTgsiCase(c: TgsiCase): string[] {
   return [`${limits}, key ${JSON.stringify(c.key)}`, ...c.text.split('\n').map((line) => JSON.stringify(line))];
 }
 
-export const TGSI_PROPERTIES: readonly FuzzProperty[] = [fuzzProperty('TGSI shaders', 0.15, tgsiCase, (c) => checkTgsi(c.text, c.limits, c.key), describeTgsiCase)];
+function runTgsiCase(c: TgsiCase): void {
+  const choice = c.key;
+  checkTgsi(c.text, c.limits, choice === null ? defaultShaderKey : (shader) => keyFor(shader, choice));
+}
+
+export const TGSI_PROPERTIES: readonly FuzzProperty[] = [fuzzProperty('TGSI shaders', 0.15, tgsiCase, runTgsiCase, describeTgsiCase)];
