@@ -161,9 +161,9 @@ function encode(frame: TappedFrame, rgba: Uint8Array): Buffer {
   return PNG.sync.write(png);
 }
 
-/** Distinct colours over a sample of about 2,300 pixels: a drawn scene has many, an empty or flat frame a few. */
-function distinctColours(rgba: Uint8Array): number {
+/** Distinct colours in the whole frame, counted up to `enough`: a drawn scene has them (ideas' first frames are a small ball on black), an empty frame one. */
+function distinctColours(rgba: Uint8Array, enough = 3): number {
   const seen = new Set<number>();
-  for (let i = 0; i < rgba.length; i += 4 * 997) seen.add((rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!);
+  for (let i = 0; i < rgba.length && seen.size < enough; i += 4) seen.add((rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!);
   return seen.size;
 }
