@@ -138,7 +138,7 @@ export class ContextExecutor implements VirglSink {
   }
 
   createStreamoutTarget(): void {
-    this.refuse('stream output is not offered');
+    this.refuse('transform feedback is not drawn yet; its targets are ignored');
   }
 
   bindObject(type: BindableObject, handle: number): void {
