@@ -8,7 +8,7 @@
  * caches are bounded, so a guest making endless shader variants cannot grow
  * them without end.
  */
-import { ShaderStage } from '../../virgl/protocol.ts';
+import { Limit, ShaderStage } from '../../virgl/protocol.ts';
 import type { Shader } from '../../virgl/tgsi/ir.ts';
 import { parseTgsi } from '../../virgl/tgsi/parse.ts';
 import { emitGlsl, type GlslShader } from './glsl/emit.ts';
@@ -84,7 +84,7 @@ export class ProgramCache {
     const vs = this.parse(vsObject.text);
     const fs = this.parse(fsObject.text);
     if (typeof vs === 'string' || typeof fs === 'string') return this.fail(`a shader does not parse: ${typeof vs === 'string' ? vs : fs}`, `${vsObject.text}${fsObject.text}`);
-    const clipPlanes = (sub.rasterizers.get(sub.rasterizer)?.clipPlaneEnable ?? 0) & 0xff;
+    const clipPlanes = (sub.rasterizers.get(sub.rasterizer)?.clipPlaneEnable ?? 0) & ((1 << Limit.CLIP_PLANES) - 1);
     const fsKey = this.fragmentKey(sub, resources, mode, clipPlanes);
     const vsKey: VertexShaderKey = {
       stage: 'vertex',

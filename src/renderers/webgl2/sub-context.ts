@@ -6,7 +6,7 @@
  * array, sampler objects and constant buffers).
  */
 import type { BlendState, DsaState, RasterizerState, SamplerState, SamplerViewState, ScissorState, ShaderInfo, SurfaceState, VertexBufferBinding, VertexElement, ViewportState } from '../../virgl/commands.ts';
-import { SHADER_STAGE_COUNT } from '../../virgl/protocol.ts';
+import { Limit, SHADER_STAGE_COUNT } from '../../virgl/protocol.ts';
 
 export interface ShaderObject {
   readonly info: ShaderInfo;
@@ -76,7 +76,7 @@ export class SubContext {
   blendColor: [number, number, number, number] = [0, 0, 0, 0];
   sampleMask = 0xffffffff;
   /** SET_CLIP_STATE's eight planes, four floats each. */
-  readonly clipPlanes = new Float32Array(32);
+  readonly clipPlanes = new Float32Array(4 * Limit.CLIP_PLANES);
 
   readonly framebuffer: WebGLFramebuffer;
   readonly vertexArray: WebGLVertexArrayObject;

@@ -26,6 +26,7 @@
  * near plane).
  */
 
+import { Limit } from '../../../virgl/protocol.ts';
 import type { IoDeclaration, Semantic, Shader, SystemValueDeclaration } from '../../../virgl/tgsi/ir.ts';
 import { VARYING_SEMANTICS, varyingName, type AttributeKind, type FragmentShaderKey, type ShaderKey, type ValueKind, type VaryingMode, type VertexShaderKey } from './key.ts';
 import { maskComponents, type Registers } from './registers.ts';
@@ -41,7 +42,7 @@ export const SYSTEM_UNIFORMS = {
   /** int, vertex: index_bias of an indexed draw, else 0 (the executor rebases attributes instead, so gl_VertexID lacks it). */
   vgw_base_vertex: 'int',
   /** The user clip planes of SET_CLIP_STATE, vertex shaders with clip planes enabled and no CLIPDIST output. */
-  vgw_clip_planes: 'vec4[8]',
+  vgw_clip_planes: `vec4[${Limit.CLIP_PLANES}]`,
 } as const;
 
 export type SystemUniform = keyof typeof SYSTEM_UNIFORMS;
@@ -66,10 +67,8 @@ export interface AttributeBinding {
  * interpolation gives its exact value at each fragment, which is discarded where one is negative.
  */
 const CLIP_VARYINGS = ['vgw_clip_dist0', 'vgw_clip_dist1'] as const;
-const CLIP_PLANE_COUNT = 8;
-
 function enabledPlanes(mask: number): number[] {
-  return Array.from({ length: CLIP_PLANE_COUNT }, (_, i) => i).filter((i) => (mask >>> i) & 1);
+  return Array.from({ length: Limit.CLIP_PLANES }, (_, i) => i).filter((i) => (mask >>> i) & 1);
 }
 
 /** Inputs, outputs and system values of one shader: what the registers read, what main() starts and ends with. */
