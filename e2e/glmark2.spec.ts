@@ -19,6 +19,7 @@ import { inflateSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { PNG } from 'pngjs';
 import { runOracle } from '../scripts/oracle.mjs';
+import { encodePng } from '../src/node/png.ts';
 import { expect, test } from '../src/playwright/index.ts';
 import { GUEST_READY } from './guest-ready.ts';
 import { compare, figures, toleranceFor, type Compared, type Tolerance } from './picture-compare.ts';
@@ -127,7 +128,7 @@ test('glmark2 runs every scene of its default list, each drawn as the reference 
       const result = compare(want.data, got);
       const tolerance = toleranceOf(name);
       const stem = `glmark2-${String(scene).padStart(2, '0')}-${name}`;
-      writeFileSync(info.outputPath(`${stem}.png`), encode(frame, got));
+      writeFileSync(info.outputPath(`${stem}.png`), encodePng(frame.width, frame.height, got));
       writeFileSync(info.outputPath(`${stem}-vs-reference.png`), sideBySide(want, got, result.off));
       console.log(`  ${(scenes[scene] ?? '').trim()}  [${figures(result)}]`);
       expect.soft(result.fraction, `${name}: ${figures(result)}`).toBeLessThanOrEqual(tolerance.pixels);
@@ -153,12 +154,6 @@ async function livePicture(page: Page, index: number, frame: TappedFrame): Promi
   const rgba = new Uint8Array(inflateSync(Buffer.from(deflated, 'base64')));
   expect(rgba.length, `frame ${index}'s pixels`).toBe(frame.width * frame.height * 4);
   return rgba;
-}
-
-function encode(frame: TappedFrame, rgba: Uint8Array): Buffer {
-  const png = new PNG({ width: frame.width, height: frame.height });
-  png.data.set(rgba);
-  return PNG.sync.write(png);
 }
 
 /** Distinct colours in the whole frame, counted up to `enough`: a drawn scene has them (ideas' first frames are a small ball on black), an empty frame one. */
