@@ -32,6 +32,17 @@ const presenters: Part = async ({ quick, browser, base, progress }) => {
   return results;
 };
 
+/** Frames the virgl renderer draws, shown on a WebGL2 scanout with no copy, against a readback and upload in the same page. */
+const present3d: Part = async ({ quick, browser, base, progress }) => {
+  progress('3D present on WebGL2: from the shared context, against a readback');
+  const page = await browser.newPage();
+  await page.goto(`${base}/bench/pages/presenters.html`);
+  await page.waitForFunction(() => 'benchPresent3d' in window);
+  const results = await page.evaluate((t) => window.benchPresent3d(t), quick ? 1 : 4);
+  await page.close();
+  return results;
+};
+
 /**
  * The same guest and workloads on v86's own VGA display and on virtio-gpu-web, one fresh page each.
  * The headline runs in Chromium as it is on this machine (no GPU: software compositing), where
@@ -131,9 +142,9 @@ const bootTimes: Part = async ({ browser, base, progress }) => {
   ];
 };
 
-const PARTS = { presenters, guest: guestSideBySide, boot: bootTimes } as const;
+const PARTS = { presenters, present3d, guest: guestSideBySide, boot: bootTimes } as const;
 
-/** `--quick` for a short smoke run; `--only device,presenters,guest,boot` for some parts. */
+/** `--quick` for a short smoke run; `--only=device,presenters,present3d,guest,boot` for some parts. */
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['device', ...Object.keys(PARTS)];

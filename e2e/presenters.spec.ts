@@ -38,6 +38,19 @@ async function showPattern(page: Page, seed = 0): Promise<void> {
 
 const capture = (page: Page): Promise<Capture> => page.evaluate(() => window.harness.capture());
 
+/** The harness with the 3D renderer in the worker, on `backend`; how the renderer's frames reach the canvas. */
+async function openVirgl(page: Page, backend: string): Promise<string> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/e2e/pages/presenter.html');
+  await page.waitForFunction(() => 'harness' in window);
+  const started = await page.evaluate(([b, w, h]) => window.harness.startVirgl(w as number, h as number, b as 'webgpu'), [backend, W, H] as const);
+  if ('reason' in started) throw new Error(`no 3D renderer: ${started.reason}`);
+  expect(started.backend).toBe(backend);
+  expect(errors).toEqual([]);
+  return started.presents;
+}
+
 function px(c: { width: number; data: ArrayLike<number> }, x: number, y: number): number[] {
   const i = (y * c.width + x) * 4;
   return [c.data[i]!, c.data[i + 1]!, c.data[i + 2]!, c.data[i + 3]!];
@@ -67,6 +80,48 @@ for (const backend of ['webgpu', 'webgl2', 'canvas2d'] as const) {
       const png = PNG.sync.read(shot);
       expect([png.width, png.height]).toEqual([W, H]);
       expect(diff(png.data, expectedFrame(W, H, 2, 0), W)).toEqual([]);
+    });
+
+    test('shows frames the 3D renderer draws exactly: from its texture on WebGL2, read back elsewhere', async ({ page }, info) => {
+      const presents = await openVirgl(page, backend);
+      expect(presents).toBe(backend === 'webgl2' ? 'from the shared WebGL2 context, with no copy' : 'read back into memory');
+      const whole = { x: 0, y: 0, width: W, height: H };
+      // A frame the guest uploads: every pixel's place and colour.
+      await page.evaluate(async ([w, h, fb, r]) => {
+        const t = window.harness;
+        await t.scanout3d(w, h, fb);
+        t.writePattern(fb, w, h, 0);
+        await t.transfer3d(r, w * 4);
+        await t.flush(1, r, true);
+        await t.presented();
+      }, [W, H, FB, whole] as const);
+      const c = await capture(page);
+      expect([c.width, c.height]).toEqual([W, H]);
+      expect(diff(c.data, expectedFrame(W, H, 2, 0), W)).toEqual([]);
+      const png = PNG.sync.read(await page.locator('#screen').screenshot({ path: info.outputPath(`${backend}-3d-frame.png`) }));
+      expect(diff(png.data, expectedFrame(W, H, 2, 0), W)).toEqual([]);
+      // A frame the GPU draws.
+      await page.evaluate(async ([r]) => {
+        const t = window.harness;
+        await t.clear3d([0.2, 0.4, 0.6, 1]);
+        await t.flush(1, r, true);
+        await t.presented();
+      }, [whole] as const);
+      const cleared = await capture(page);
+      for (const [x, y] of [[0, 0], [W - 1, 0], [0, H - 1], [W - 1, H - 1], [W / 2, H / 2]]) expect(px(cleared, x!, y!), `(${x},${y})`).toEqual([51, 102, 153, 255]);
+      // A part of a frame.
+      const part = { x: 8, y: 16, width: 24, height: 8 };
+      await page.evaluate(async ([w, h, fb, r]) => {
+        const t = window.harness;
+        t.writePattern(fb, w, h, 99);
+        await t.transfer3d(r, w * 4);
+        await t.flush(1, r, true);
+        await t.presented();
+      }, [W, H, FB, part] as const);
+      const patched = await capture(page);
+      const show = DISPLAYED[2]!;
+      for (const [x, y] of [[8, 16], [31, 23], [20, 20]]) expect(px(patched, x!, y!), `inside (${x},${y})`).toEqual(show(patternBytes(x!, y!, 99)));
+      for (const [x, y] of [[7, 16], [32, 23], [8, 15], [8, 24]]) expect(px(patched, x!, y!), `outside (${x},${y})`).toEqual([51, 102, 153, 255]);
     });
 
     test('converts all eight 2D formats', async ({ page }) => {

@@ -27,6 +27,8 @@ export interface ReplayInPageOptions {
    * picture until the next replay.
    */
   onPicture?: (picture: TakenPicture) => Promise<void>;
+  /** Show each frame also through the GPU backends' surfaces, as a scanout (see PageReplayOptions). */
+  checkPresents?: boolean;
 }
 
 /** A page exposes a function once for good: the one exposed calls the current replay's handler. */
@@ -44,7 +46,7 @@ export async function replayInPage(page: Page, trace: Uint8Array, options: Repla
     }
     handlers.set(page, onPicture);
   }
-  const pageOptions: PageReplayOptions = { stats: options.stats ?? false, stream: onPicture !== undefined };
+  const pageOptions: PageReplayOptions = { stats: options.stats ?? false, stream: onPicture !== undefined, checkPresents: options.checkPresents ?? false };
   return page.evaluate(([b64, o]) => window.replayVirgl(b64, o), [Buffer.from(trace.buffer, trace.byteOffset, trace.byteLength).toString('base64'), pageOptions] as const);
 }
 

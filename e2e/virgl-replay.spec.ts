@@ -56,10 +56,13 @@ for (const program of GL_TRACES) {
     const expected = new Set(readdirSync(oracleDir).filter((f) => f.endsWith('.png')));
 
     await openReplayPage(page);
-    const replay = await replayInPage(page, readFileSync(trace!));
+    const replay = await replayInPage(page, readFileSync(trace!), { checkPresents: true });
     expect.soft(replay.log, `what the renderer logged on ${replay.renderer}`).toEqual([]);
     expect.soft(replay.rendererErrors, 'renderer calls that threw').toBe(0);
     expect(replay.pictures.map((p) => p.name).sort(), 'the same frames and readbacks as the reference').toEqual([...expected].sort());
+    // A WebGL2 scanout shows a frame from the renderer's texture: the same RGB as the frame's readback, exactly.
+    expect.soft(replay.presents?.frames, 'frames shown by a WebGL2 surface on the renderer context').toBe(replay.pictures.filter((p) => p.kind === 'frame').length);
+    expect.soft(replay.presents?.differing, 'frames whose RGB on the surface differs from their readback').toEqual([]);
     let programWorst: { name: string; want: PNG; got: Uint8Array; result: Compared } | null = null;
     let lowestPsnr = { name: '', psnr: Infinity };
     for (const [index, picture] of replay.pictures.entries()) {

@@ -15,13 +15,16 @@ import type { Capture, CursorImage, Rect, ResourceImage, ScanoutSource } from '.
 import type { HostGlLimits } from '../src/device/host-gl-limits.ts';
 import { rateLimitedLog } from '../src/device/rate-limited-log.ts';
 import type { Resource3dParams, Transfer3d } from '../src/renderers/renderer-3d.ts';
-import { VirglHost } from '../src/renderers/webgl2/virgl-host.ts';
+import type { Surface } from '../src/presenters/compositing-presenter.ts';
+import { WebGL2Surface } from '../src/presenters/webgl2-surface.ts';
+import { VirglHost, type SharedContext } from '../src/renderers/webgl2/virgl-host.ts';
 
 let presenter: CompositingPresenter | null = null;
 let mailbox: DamageTaker | null = null;
 let gpu: GPUDevice | null = null;
 let canvases: OffscreenCanvas[] = [];
 let backend: Backend = 'canvas2d';
+let surfaces: Surface[] = [];
 let closing = false;
 /** Times the worker has rebuilt its surfaces after losing the GPU device. */
 let recoveries = 0;
@@ -38,20 +41,35 @@ function active(): CompositingPresenter {
   return presenter;
 }
 
+/** Whether 'auto' picks a backend for the virgl renderer (see createSurfaces). */
+let forVirgl = false;
+
 async function surfacesFor(choice: BackendChoice) {
-  const made = await createSurfaces(canvases, choice, (reason) => void recover(reason));
+  const made = await createSurfaces(canvases, choice, (reason) => void recover(reason), forVirgl);
   gpu = made.gpu;
   backend = made.backend;
+  surfaces = made.surfaces;
   return made;
 }
 
 async function recover(reason: string): Promise<void> {
   if (closing || !presenter) return;
   console.warn(`virtio-gpu-web: GPU device lost (${reason}); drawing on a new one`);
-  const { surfaces } = await surfacesFor(backend);
-  presenter.replaceSurfaces((index) => surfaces[index] ?? null);
+  const made = await surfacesFor(backend);
+  presenter.replaceSurfaces((index) => made.surfaces[index] ?? null);
   recoveries++;
 }
+
+/** The one scanout's canvas and WebGL2 context, for the virgl renderer to share; undefined with other backends or more scanouts. */
+function scanoutContext(): SharedContext | undefined {
+  const [surface] = surfaces;
+  const [canvas] = canvases;
+  return surfaces.length === 1 && canvas && surface instanceof WebGL2Surface ? { canvas, gl: surface.gl } : undefined;
+}
+
+/** How the renderer's images reach the scanouts. */
+export type VirglPresents = 'from the shared WebGL2 context, with no copy' | 'read back into memory';
+const presentsOf = (host: VirglHost): VirglPresents => (host.shared ? 'from the shared WebGL2 context, with no copy' : 'read back into memory');
 
 const taken: Rect = { x: 0, y: 0, width: 0, height: 0 };
 
@@ -82,9 +100,10 @@ const takingDamageFirst: FrameScheduler = (present) =>
   });
 
 const api = {
-  async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array<SharedArrayBuffer>, damage: Int32Array<SharedArrayBuffer>): Promise<{ backend: Backend; notes: string[] }> {
+  async init(offscreen: OffscreenCanvas[], choice: BackendChoice, presents: Int32Array<SharedArrayBuffer>, damage: Int32Array<SharedArrayBuffer>, virglComing = false): Promise<{ backend: Backend; notes: string[] }> {
     canvases = offscreen;
-    const { surfaces, notes } = await surfacesFor(choice);
+    forVirgl = virglComing;
+    const { notes } = await surfacesFor(choice);
     presenter = new CompositingPresenter((index) => surfaces[index] ?? null, true, takingDamageFirst, {
       read: (index) => mailbox?.read(index),
       presented: (index) => {
@@ -92,6 +111,7 @@ const api = {
         Atomics.notify(presents, index);
       },
     });
+    presenter.pictures = virgl?.shared ? virgl : null;
     mailbox = new DamageTaker(damage);
     void takeDamage(mailbox);
     return { backend, notes };
@@ -105,17 +125,24 @@ const api = {
     return active().destroyResource(id);
   },
   /**
-   * Starts the virgl renderer on a WebGL2 context of the worker's own: the
+   * Starts the virgl renderer: on the scanout's WebGL2 context where there is
+   * one scanout drawn with WebGL2 (and `shareScanout`), so that its images
+   * are shown with no copy; else on a WebGL2 context of its own. Answers the
    * GPU's name and the limits the capsets are to offer (the context's, or
    * `promised` when a guest already read capsets from a worker before this
-   * one), or why there is none.
+   * one), or why there is none. `path`: how its images reach the scanouts.
    */
-  virglInit(promised?: HostGlLimits): { ok: true; renderer: string; limits: HostGlLimits } | { ok: false; reason: string } {
-    if (virgl) return { ok: true, renderer: virgl.description, limits: virgl.limits };
-    const made = VirglHost.create(rateLimitedLog((message) => console.warn(`virtio-gpu-web: ${message}`)), promised);
+  virglInit(promised?: HostGlLimits, shareScanout = true): { ok: true; renderer: string; limits: HostGlLimits; presents: VirglPresents } | { ok: false; reason: string } {
+    if (virgl) return { ok: true, renderer: virgl.description, limits: virgl.limits, presents: presentsOf(virgl) };
+    const made = VirglHost.create(rateLimitedLog((message) => console.warn(`virtio-gpu-web: ${message}`)), promised, shareScanout ? scanoutContext() : undefined);
     if (typeof made === 'string') return { ok: false, reason: made };
     virgl = made;
-    return { ok: true, renderer: made.description, limits: made.limits };
+    if (made.shared) {
+      if (presenter) presenter.pictures = made;
+      // The context came back to both: the surface needs its textures and programs again.
+      canvases[0]?.addEventListener('webglcontextrestored', () => void recover('the WebGL2 context it shares with the 3D renderer was lost'));
+    }
+    return { ok: true, renderer: made.description, limits: made.limits, presents: presentsOf(made) };
   },
   virglCreateContext: (ctxId: number, capsetId: number, name: string) => virglHost().createContext(ctxId, capsetId, name),
   virglDestroyContext: (ctxId: number) => virglHost().destroyContext(ctxId),

@@ -5,7 +5,9 @@
  * at a time, compressed: a guest's frames can be large (glmark2 draws at
  * 1920x1200). e2e/virgl-replay-client.ts drives this page from Node.
  */
+import { WebGL2Surface } from '../../src/presenters/webgl2-surface.ts';
 import { WebGL2VirglRenderer } from '../../src/renderers/webgl2/virgl-renderer.ts';
+import type { Picture } from '../../src/trace/replay-pictures.ts';
 import { replayTrace, type CommandCount, type RecordCounts, type ReplayTotals, type VirglCount } from '../../src/trace/trace-replayer.ts';
 import { base64 } from './base64.ts';
 
@@ -24,6 +26,19 @@ export interface PageReplayOptions {
    * once that has settled: a long trace's pictures never all sit in the page.
    */
   stream?: boolean;
+  /**
+   * Show every frame also as a scanout on the WebGL2 backend does: drawn by a
+   * surface on the renderer's own context from the resource's texture (what
+   * the GPU worker does with one scanout), read back from the surface and
+   * compared with the frame's readback (its RGB: a scanout shows no alpha).
+   */
+  checkPresents?: boolean;
+}
+
+/** Frames shown by the surface: how many, and those whose RGB differs from the readback. */
+export interface PresentCheck {
+  frames: number;
+  differing: { resourceId: number; frame: number; pixels: number }[];
 }
 
 export interface PageReplay {
@@ -45,6 +60,8 @@ export interface PageReplay {
   rendererErrors: number;
   /** The GPU's name, as WebGL reports it. */
   renderer: string;
+  /** With `checkPresents`: what the surface showed. */
+  presents: PresentCheck | null;
 }
 
 /** A streamed picture, handed out under its index for virglPicture. */
@@ -63,6 +80,8 @@ async function replayVirgl(trace: string, options: PageReplayOptions = {}): Prom
   const log: string[] = [];
   const replayLog: string[] = [];
   const renderer = new WebGL2VirglRenderer(gl, (message) => log.push(message));
+  const surface = options.checkPresents ? new WebGL2Surface(gl.canvas as OffscreenCanvas, gl) : null;
+  const presents: PresentCheck | null = surface && { frames: 0, differing: [] };
   const bytes = Uint8Array.from(atob(trace), (c) => c.charCodeAt(0));
   rgba = [];
   const pictures: ReplayedPicture[] = [];
@@ -71,6 +90,7 @@ async function replayVirgl(trace: string, options: PageReplayOptions = {}): Prom
     keepPictures: false,
     log: (message) => replayLog.push(message),
     onPicture: async (picture, kind) => {
+      if (surface && presents && kind === 'frame') await checkPresent(renderer, surface, presents, picture);
       const index = pictures.length;
       const described = { name: picture.name, width: picture.width, height: picture.height, kind };
       pictures.push(described);
@@ -95,7 +115,24 @@ async function replayVirgl(trace: string, options: PageReplayOptions = {}): Prom
     replayLog,
     rendererErrors: result.totals.rendererErrors,
     renderer: String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
+    presents,
   };
+}
+
+/** Shows a frame's part of its resource on `surface` as the GPU worker does and counts the pixels whose RGB differs from the frame's readback. */
+async function checkPresent(renderer: WebGL2VirglRenderer, surface: WebGL2Surface, check: PresentCheck, frame: Picture): Promise<void> {
+  if (!frame.source) throw new Error(`frame ${frame.name} did not come from the renderer`);
+  const { resourceId, x, y } = frame.source;
+  const texture = renderer.picture(resourceId);
+  if (!texture) throw new Error(`resource ${resourceId} has no texture to show`);
+  surface.resize(frame.width, frame.height);
+  surface.uploadPicture(texture, { x, y, width: frame.width, height: frame.height }, 0, 0);
+  const shown = await surface.read(null);
+  const { rgba } = frame;
+  let pixels = 0;
+  for (let i = 0; i < rgba.length; i += 4) if (shown.data[i] !== rgba[i] || shown.data[i + 1] !== rgba[i + 1] || shown.data[i + 2] !== rgba[i + 2]) pixels++;
+  if (pixels > 0) check.differing.push({ resourceId, frame: check.frames, pixels });
+  check.frames++;
 }
 
 /** Picture `index` of the last replay: its RGBA8 bytes, rows from the top, zlib-deflated and in base64. */

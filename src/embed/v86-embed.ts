@@ -30,7 +30,7 @@ export interface V86Emulator {
 export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scanouts'> {
   /** The displays: a count of 1024x768 ones, or each one's size. Default 1. */
   scanouts?: number | readonly ScanoutConfig[];
-  /** Default 'auto': WebGPU, else WebGL2, else canvas 2D. */
+  /** Default 'auto': WebGPU, else WebGL2, else canvas 2D (WebGL2 first with `virgl` and one scanout: see WorkerPresenterOptions). */
   backend?: BackendChoice;
   /** Start the emulator once the device is on its bus. Default true; false leaves `emulator.run()` to you (to restore a snapshot first). */
   start?: boolean;
@@ -140,6 +140,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     presenter = await createWorkerPresenter({
       canvases,
       ...(backend && { backend }),
+      virgl,
       ...(createWorker && { createWorker }),
       ...(onRecovery && { onRecovery }),
       ...(onFrame && { onPresent: onFrame }),

@@ -20,14 +20,19 @@ export interface Surfaces {
  * Creates surfaces with the first backend that works; `onLost` hears of a lost
  * WebGPU device. 'auto' passes over a GPU backend that draws on the CPU
  * (SwiftShader, llvmpipe): for 2D scanouts canvas 2D is faster there, and the
- * CPU it saves is the VM's.
+ * CPU it saves is the VM's. For the virgl renderer (`virgl`) and one
+ * scanout, 'auto' takes WebGL2 first, on any GPU: the renderer shares its
+ * context, and its frames are shown with no readback (twice the frames of a
+ * readback on SwiftShader: `npm run bench -- --only=present3d`).
  */
-export async function createSurfaces(canvases: readonly OffscreenCanvas[], choice: BackendChoice, onLost: (reason: string) => void = () => {}): Promise<Surfaces> {
-  const order: Backend[] = choice === 'auto' ? ['webgpu', 'webgl2', 'canvas2d'] : [choice];
+export async function createSurfaces(canvases: readonly OffscreenCanvas[], choice: BackendChoice, onLost: (reason: string) => void = () => {}, virgl = false): Promise<Surfaces> {
+  const shared = virgl && canvases.length === 1;
+  const order: Backend[] = choice !== 'auto' ? [choice] : shared ? ['webgl2', 'webgpu', 'canvas2d'] : ['webgpu', 'webgl2', 'canvas2d'];
   const notes: string[] = [];
   for (const backend of order) {
     try {
-      const software = choice === 'auto' && backend !== 'canvas2d' ? await softwareRenderer(backend) : null;
+      const passable = choice === 'auto' && backend !== 'canvas2d' && !(shared && backend === 'webgl2');
+      const software = passable ? await softwareRenderer(backend) : null;
       if (software) {
         notes.push(`${backend}: draws on the CPU (${software}); canvas 2D is faster for 2D scanouts`);
         continue;

@@ -14,12 +14,35 @@ export interface CursorPlacement {
   y: number;
 }
 
+/** A resource another renderer draws, as a texture of the surface's own WebGL2 context; its row 0 is the image's top. */
+export interface SharedTexture {
+  texture: WebGLTexture;
+  width: number;
+  height: number;
+}
+
+/**
+ * Resources that a renderer sharing the surfaces' GPU context draws (the
+ * virgl renderer's): a surface that takes them draws them straight from
+ * their textures, and their pixels are never read back.
+ */
+export interface PictureSource {
+  /** Resource `id`'s texture; null when it has none to give (its pixels are shown). */
+  picture(id: number): SharedTexture | null;
+}
+
 /** One scanout's pixels on some backend. */
 export interface Surface {
   /** The scanout now shows `width` x `height` pixels (0 x 0 while disabled: shown black). */
   resize(width: number, height: number): void;
   /** Copies `region` of a resource to (x, y) of the surface. Only damaged regions are uploaded. */
   upload(region: PixelRegion, x: number, y: number): void;
+  /**
+   * Shows `picture` from now on, its (rect.x, rect.y) at (x, y) of the
+   * surface: drawn from the texture at each present, with no copy (its RGB
+   * shown, its alpha not). Only a surface on the renderer's own context has it.
+   */
+  uploadPicture?(picture: SharedTexture, rect: Readonly<Rect>, x: number, y: number): void;
   setCursorImage(image: CursorImage | null): void;
   /** Shows the surface with the cursor on top. */
   present(cursor: CursorPlacement | null): void | Promise<void>;
@@ -81,6 +104,8 @@ export class CompositingPresenter implements Presenter {
   private readonly outputs = new Map<number, Output | null>();
   private readonly region: PixelRegion = { format: 0, pixels: new Uint8Array(0), stride: 0, x: 0, y: 0, width: 0, height: 0 };
   private readonly clipped: Rect = { x: 0, y: 0, width: 0, height: 0 };
+  /** The renderer sharing the surfaces' context, once there is one. */
+  pictures: PictureSource | null = null;
 
   constructor(
     private makeSurface: SurfaceFactory,
@@ -202,6 +227,9 @@ export class CompositingPresenter implements Presenter {
     const source = output.source;
     const image = source && this.resources.get(source.resourceId);
     if (!source || !image) return;
+    const { surface } = output;
+    const picture = surface.uploadPicture && this.pictures?.picture(source.resourceId);
+    if (picture) return surface.uploadPicture?.(picture, rect, rect.x - source.rect.x, rect.y - source.rect.y);
     const region = this.region;
     region.format = image.format;
     region.pixels = image.pixels;
@@ -210,7 +238,7 @@ export class CompositingPresenter implements Presenter {
     region.y = rect.y;
     region.width = rect.width;
     region.height = rect.height;
-    output.surface.upload(region, rect.x - source.rect.x, rect.y - source.rect.y);
+    surface.upload(region, rect.x - source.rect.x, rect.y - source.rect.y);
   }
 
   /**

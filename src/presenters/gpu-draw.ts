@@ -1,5 +1,5 @@
 /** What the WebGL2 and WebGPU surfaces compute alike: where a quad goes and how texels become display colours. */
-import { formatInfo } from '../protocol/formats.ts';
+import { Format, formatInfo } from '../protocol/formats.ts';
 
 /** Per-draw parameters, as both vertex shaders read them: the quad in clip space (left, top, right, bottom). */
 export const DRAW_PARAMS_FLOATS = 4;
@@ -12,6 +12,9 @@ export function drawParams(out: Float32Array<ArrayBuffer>, x: number, y: number,
   out[3] = 1 - ((y + height) / targetHeight) * 2;
   return out;
 }
+
+/** The format a picture's texels are drawn with: RGB as they are, alpha not shown. */
+export const PICTURE_TEXELS = Format.R8G8B8X8_UNORM;
 
 const COMPONENTS = ['t.x', 't.y', 't.z', 't.w'] as const;
 

@@ -16,8 +16,14 @@ type Canvas = HTMLCanvasElement | OffscreenCanvas;
 export interface WorkerPresenterOptions {
   /** One canvas per scanout, in scanout order. Each is transferred to the worker. Page canvases can be replaced after a worker crash; OffscreenCanvas ones cannot. */
   canvases: readonly Canvas[];
-  /** Default 'auto': WebGPU, else WebGL2, else canvas 2D. */
+  /** Default 'auto': WebGPU, else WebGL2, else canvas 2D (WebGL2 first with `virgl`). */
   backend?: BackendChoice;
+  /**
+   * The virgl renderer will run in the worker: with one scanout, 'auto'
+   * prefers WebGL2, whose context the renderer shares so that its frames are
+   * shown with no copy (on any GPU, software ones too).
+   */
+  virgl?: boolean;
   /** Makes the worker, when the embedder builds it differently (it must run worker/gpu-worker.ts). */
   createWorker?: () => Worker;
   /** How often the worker's liveness is checked, and how long an answer may take. Default 1000 / 3000 ms. */
@@ -215,7 +221,7 @@ export class WorkerPresenter implements Presenter {
     this.died = new Promise((resolve) => (this.declareDead = resolve));
     worker.addEventListener('error', () => this.lost('the worker failed'));
     try {
-      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice, this.presents, this.mailbox);
+      return await this.remote.init(Comlink.transfer(offscreen, offscreen), choice, this.presents, this.mailbox, this.options.virgl ?? false);
     } catch (error) {
       worker.terminate();
       throw error;

@@ -17,6 +17,8 @@ export interface Picture {
   height: number;
   /** `width` × `height` RGBA8 pixels, rows top first. */
   rgba: Uint8Array;
+  /** For a picture the renderer gave: the resource, and the box's corner in it. */
+  source?: { resourceId: number; x: number; y: number };
 }
 
 export interface FrameSource {

@@ -417,7 +417,7 @@ class TraceReplayer {
       this.report.rendererError(what, rgba ? `${rgba.length} bytes for ${width}x${height} pixels` : 'the renderer could not read it');
       return null;
     }
-    return { name, width, height, rgba };
+    return { name, width, height, rgba, source: { resourceId, x, y } };
   }
 
   private async taken(picture: Picture, kind: 'frame' | 'readback'): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CompositingPresenter, nextMicrotask, type FrameScheduler } from '../../src/presenters/compositing-presenter.ts';
+import { CompositingPresenter, nextMicrotask, type FrameScheduler, type SharedTexture } from '../../src/presenters/compositing-presenter.ts';
 import { MemorySurface } from '../../src/presenters/memory-surface.ts';
 
 describe('compositing presenter frames', () => {
@@ -58,6 +58,39 @@ describe('compositing presenter frames', () => {
     expect(shown).toEqual([1, 2]);
     expect(settled).toBe(true);
     expect(frames).toHaveLength(0);
+  });
+
+  it("shows a resource a renderer sharing the surface's context draws from its texture, and pixels where the surface cannot", async () => {
+    const texture = { texture: {} as WebGLTexture, width: 8, height: 8 };
+    const asked: number[] = [];
+    const shown: { rect: object; x: number; y: number }[] = [];
+    class SharingSurface extends MemorySurface {
+      uploadPicture(picture: SharedTexture, rect: object, x: number, y: number): void {
+        expect(picture).toBe(texture);
+        shown.push({ rect: { ...rect }, x, y });
+      }
+    }
+    const presenter = new CompositingPresenter((index) => (index === 0 ? new SharingSurface() : new MemorySurface()), false, nextMicrotask);
+    presenter.pictures = { picture: (id) => (asked.push(id), id === 7 ? texture : null) };
+    const pixels = new Uint8Array(8 * 8 * 4).fill(0x40);
+    for (const id of [6, 7]) presenter.createResource(id, { format: 2, pixels, stride: 32, width: 8, height: 8 });
+    presenter.setScanout(0, { resourceId: 7, rect: { x: 2, y: 2, width: 6, height: 6 } });
+    presenter.setScanout(1, { resourceId: 7, rect: { x: 0, y: 0, width: 8, height: 8 } });
+    await presenter.whenPresented(0);
+    await presenter.whenPresented(1);
+    presenter.flush(0, { x: 4, y: 3, width: 2, height: 2 });
+    await presenter.whenPresented(0);
+    expect(shown).toEqual([
+      { rect: { x: 2, y: 2, width: 6, height: 6 }, x: 0, y: 0 },
+      { rect: { x: 4, y: 3, width: 2, height: 2 }, x: 2, y: 1 },
+    ]);
+    // The surface that cannot take the texture is never asked to: it shows the pixels.
+    expect(asked).toEqual([7, 7]);
+    expect((await presenter.capture(1)).data.slice(0, 4)).toEqual(new Uint8Array([0x40, 0x40, 0x40, 0xff]));
+    // A resource the renderer does not draw is shown from its pixels.
+    presenter.setScanout(0, { resourceId: 6, rect: { x: 0, y: 0, width: 8, height: 8 } });
+    expect((await presenter.capture(0)).data.slice(0, 4)).toEqual(new Uint8Array([0x40, 0x40, 0x40, 0xff]));
+    expect(shown).toHaveLength(2);
   });
 
   it('fails only the waiters of a frame whose upload threw: the next flush is shown', async () => {

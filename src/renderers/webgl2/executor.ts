@@ -280,7 +280,9 @@ export class ContextExecutor implements VirglSink {
   clear(buffers: number, color: ColorValue, depth: number, stencil: number): void {
     const { gl } = this;
     if (!this.bindFramebuffer()) return;
+    // A gallium clear ignores the rasterizer's state; GL's is scissored, masked and discarded by it.
     gl.disable(gl.SCISSOR_TEST);
+    gl.disable(gl.RASTERIZER_DISCARD);
     gl.colorMask(true, true, true, true);
     for (let i = 0; i < this.sub.cbufCount; i++) {
       if (!(buffers & (1 << (CLEAR_COLOR0_SHIFT + i))) || this.sub.cbufs[i] === 0) continue;

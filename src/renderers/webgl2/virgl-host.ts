@@ -3,7 +3,9 @@
  * renderer, and what the VM thread's proxy asks of it (worker-renderer-3d.ts):
  * work in order, transfer bytes in and out as buffers of their own, fences
  * that retire once the GPU has done the work before them (fenceSync), and
- * displayable images read back into the pixels the presenter shows.
+ * displayable images for the presenter: on a context the host shares with
+ * the scanout's surface, their textures, shown as they are; else their
+ * pixels, read back.
  *
  * When the browser takes the WebGL2 context away (a GPU reset, too many
  * contexts), 3D work is dropped (fences still retire, reads give zeros) until
@@ -13,13 +15,20 @@
  * made later serves: a guest cannot be promised less mid-run.
  */
 import { shortfalls, type HostGlLimits } from '../../device/host-gl-limits.ts';
-import type { ResourceImage } from '../../presenters/presenter.ts';
+import type { PictureSource, SharedTexture } from '../../presenters/compositing-presenter.ts';
+import type { Rect, ResourceImage } from '../../presenters/presenter.ts';
 import type { Resource3dParams, Transfer3d } from '../renderer-3d.ts';
 import { WindowAccess } from '../window-access.ts';
 import { readHostGlLimits } from './host-limits.ts';
 import { WebGL2VirglRenderer } from './virgl-renderer.ts';
 
 const WEBGL2_ATTRIBUTES: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
+
+/** A scanout's canvas and the WebGL2 context its surface draws with, for the host to share. */
+export interface SharedContext {
+  canvas: OffscreenCanvas;
+  gl: WebGL2RenderingContext;
+}
 
 /** What a context serves, or why it cannot carry the renderer. */
 function servedBy(gl: WebGL2RenderingContext): HostGlLimits | string {
@@ -28,8 +37,10 @@ function servedBy(gl: WebGL2RenderingContext): HostGlLimits | string {
   return served.colorBufferFloat ? served : 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
 }
 
-export class VirglHost {
+export class VirglHost implements PictureSource {
   private readonly images = new Map<number, ResourceImage>();
+  /** Images the guest flushed after drawing them here (not 2D ones a context only samples): a shared surface shows their textures. */
+  private readonly drawnImages = new Set<number>();
   private readonly window = new WindowAccess();
   /** What the guest made, to make again on a restored context. */
   private readonly contexts = new Map<number, { capsetId: number; name: string }>();
@@ -51,6 +62,8 @@ export class VirglHost {
     readonly description: string,
     /** What the guest is promised: the capsets are computed from these. */
     readonly limits: HostGlLimits,
+    /** The context is the scanout surface's: displayable images are shown from their textures. */
+    readonly shared: boolean,
   ) {
     this.renderer = new WebGL2VirglRenderer(gl, log, limits);
     canvas.addEventListener('webglcontextlost', (event) => {
@@ -66,19 +79,20 @@ export class VirglHost {
   }
 
   /**
-   * A host on a WebGL2 context of its own, or why there can be none here.
-   * `promised`: the limits a guest already read from a renderer before this
-   * one (in a GPU worker that died), kept whatever this context serves.
+   * A host on the scanout surface's context (`shared`), or on a WebGL2
+   * context of its own; or why there can be none here. `promised`: the
+   * limits a guest already read from a renderer before this one (in a GPU
+   * worker that died), kept whatever this context serves.
    */
-  static create(log: (message: string) => void, promised?: HostGlLimits): VirglHost | string {
+  static create(log: (message: string) => void, promised?: HostGlLimits, shared?: SharedContext): VirglHost | string {
     if (typeof OffscreenCanvas === 'undefined') return 'no OffscreenCanvas in the worker';
-    const canvas = new OffscreenCanvas(1, 1);
-    const gl = canvas.getContext('webgl2', WEBGL2_ATTRIBUTES);
+    const canvas = shared?.canvas ?? new OffscreenCanvas(1, 1);
+    const gl = shared?.gl ?? canvas.getContext('webgl2', WEBGL2_ATTRIBUTES);
     if (!gl) return 'WebGL2 is not available in the worker';
     const served = servedBy(gl);
     if (typeof served === 'string') return served;
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
-    const host = new VirglHost(canvas, gl, log, String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)), promised ?? served);
+    const host = new VirglHost(canvas, gl, log, String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)), promised ?? served, shared !== undefined);
     if (promised) host.reportShortfalls(served, "the new GPU worker's WebGL2 context");
     return host;
   }
@@ -118,6 +132,7 @@ export class VirglHost {
 
   imageDestroyed(id: number): void {
     this.images.delete(id);
+    this.drawnImages.delete(id);
   }
 
   createContext(ctxId: number, capsetId: number, name: string): void {
@@ -161,13 +176,25 @@ export class VirglHost {
     return this.drawsBefore + this.renderer.counts.draws;
   }
 
-  /** Reads `rect` of a displayable resource back into the presenter's pixels of it, in its format. */
-  present(id: number, rect: { x: number; y: number; width: number; height: number }): void {
+  /**
+   * A guest's flush of `rect` of a displayable resource. A surface on the
+   * shared context shows the resource's texture at its next frame and needs
+   * nothing now; else the pixels are read back into the presenter's copy.
+   */
+  present(id: number, rect: Readonly<Rect>): void {
     const image = this.images.get(id);
     if (this.lost || !image || rect.width <= 0 || rect.height <= 0) return;
+    if (this.shared && this.renderer.picture(id)) {
+      this.drawnImages.add(id);
+      return;
+    }
     const access = this.window.show(image.pixels);
     const t: Transfer3d = { ctxId: 0, resourceId: id, level: 0, box: { x: rect.x, y: rect.y, z: 0, w: rect.width, h: rect.height, d: 1 }, offset: rect.y * image.stride + rect.x * 4, stride: image.stride, layerStride: image.stride * rect.height };
     this.renderer.transferFromHost(t, access);
+  }
+
+  picture(id: number): SharedTexture | null {
+    return this.shared && !this.lost && this.drawnImages.has(id) ? this.renderer.picture(id) : null;
   }
 
   /** Resolves when the GL work issued so far is done: a fence, polled, since WebGL signals none in the task that made it. */

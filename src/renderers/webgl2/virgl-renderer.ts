@@ -10,8 +10,10 @@ import { CapsetId } from '../../protocol/constants.ts';
 import { decoderConfigFromCaps } from '../../virgl/config.ts';
 import { formatDecodeError, VirglDecoder } from '../../virgl/decoder.ts';
 import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
+import type { SharedTexture } from '../../presenters/compositing-presenter.ts';
 import { Drawer, type DrawCounts } from './draw.ts';
 import { ContextExecutor } from './executor.ts';
+import { GL } from './formats.ts';
 import { readHostGlLimits } from './host-limits.ts';
 import { ProgramCache } from './programs.ts';
 import { GlResources } from './resources.ts';
@@ -102,5 +104,16 @@ export class WebGL2VirglRenderer implements Renderer3d {
     const picture = pixels.slice(0, width * height * 4);
     if (PADDED_FORMATS.has(format)) for (let i = 3; i < picture.length; i += 4) picture[i] = 255;
     return picture;
+  }
+
+  /**
+   * A displayable resource's texture, for a surface on this context to show
+   * as it is; null when it is not an 8-bit RGBA texture (an sRGB one would be
+   * decoded when sampled).
+   */
+  picture(resourceId: number): SharedTexture | null {
+    const resource = this.resources.get(resourceId);
+    if (resource?.kind !== 'texture' || resource.format.internalFormat !== GL.RGBA8) return null;
+    return { texture: resource.texture, width: resource.params.width, height: resource.params.height };
   }
 }
