@@ -35,6 +35,7 @@ export const GL_PROGRAM_PIXELS: Readonly<Record<string, Readonly<Record<string, 
     'frame-target1-left': BLUE,
     'frame-target1-right': CYAN,
   },
+  'vgw-gl-query': { 'hidden-answer': GREEN, 'visible-answer': GREEN, occluder: BLUE, visible: YELLOW },
 };
 
 export const GL_PROGRAMS = Object.keys(GL_PROGRAM_PIXELS);

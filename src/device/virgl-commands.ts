@@ -12,7 +12,7 @@ import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '..
 import { WindowAccess } from '../renderers/window-access.ts';
 import type { Backing } from './backing.ts';
 import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC } from './command-error.ts';
-import { ContextTable } from './contexts.ts';
+import { ContextTable, type Context3d } from './contexts.ts';
 import type { DeviceLimits } from './limits.ts';
 import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
 import { virglOf, type Resource, type Resource2d, type ResourceTable } from './resources.ts';
@@ -226,7 +226,16 @@ export class VirglCommands {
     check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
     check(cmd.size % 4 === 0 && cmd.size <= this.scope.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.scope.limits.maxSubmitBytes})`);
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
-    return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size));
+    return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size), (resourceId) => this.answerWindow(context, resourceId));
+  }
+
+  /** Where a query of `context` answers: the backing of its buffer, if the buffer still exists, is the context's and has one. */
+  private answerWindow(context: Context3d, resourceId: number): BackingAccess | null {
+    const resource = this.scope.resources.get(resourceId);
+    if (!resource?.backing || !context.resources.has(resourceId)) return null;
+    const window = new BackingWindow(this.scope.memory);
+    window.backing = resource.backing;
+    return window;
   }
 }
 

@@ -48,6 +48,9 @@ export interface BackingAccess {
   write(offset: number, bytes: Uint8Array): void;
 }
 
+/** The backing of a context's query buffer, for the query's answer (null when the buffer is gone or not the context's). */
+export type QueryAnswers = (resourceId: number) => BackingAccess | null;
+
 export interface Renderer3d {
   /** What the renderer serves: the device's capsets promise the guest no more. They never change: a guest is not promised less mid-run. */
   readonly limits: HostGlLimits;
@@ -66,6 +69,10 @@ export interface Renderer3d {
    * ResourceImage). Absent for renderers that draw nothing.
    */
   present?(resourceId: number, rect: Readonly<{ x: number; y: number; width: number; height: number }>): void | Promise<void>;
-  /** Runs a virgl command stream; a promise when the work completes later (the fence waits for it). */
-  submit(ctxId: number, commands: Uint8Array): void | Promise<void>;
+  /**
+   * Runs a virgl command stream; a promise when the work completes later (the
+   * fence waits for it). The answers of the stream's queries go to the start
+   * of the query buffer's backing, which `answers` looks up when they are known.
+   */
+  submit(ctxId: number, commands: Uint8Array, answers: QueryAnswers): void | Promise<void>;
 }

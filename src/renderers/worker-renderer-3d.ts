@@ -10,7 +10,7 @@ import * as Comlink from 'comlink';
 import type { GpuWorkerApi } from '../../worker/gpu-worker.ts';
 import type { HostGlLimits } from '../device/host-gl-limits.ts';
 import { PresentQueue } from './present-queue.ts';
-import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
+import type { BackingAccess, QueryAnswers, Renderer3d, Resource3dParams, Transfer3d } from './renderer-3d.ts';
 
 type Remote = Comlink.Remote<GpuWorkerApi>;
 
@@ -100,12 +100,13 @@ export class WorkerRenderer3d implements Renderer3d {
     backing.write(offset, bytes);
   }
 
-  submit(ctxId: number, commands: Uint8Array): Promise<void> {
+  submit(ctxId: number, commands: Uint8Array, answers: QueryAnswers): Promise<void> {
     const stream = commands.slice();
     return this.remote()
       .virglSubmit(ctxId, Comlink.transfer(stream, [stream.buffer]))
-      .then((draws) => {
-        this.drawsNow = draws;
+      .then((done) => {
+        this.drawsNow = done.draws;
+        for (const { resourceId, state } of done.answers) answers(resourceId)?.write(0, state);
       });
   }
 

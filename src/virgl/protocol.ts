@@ -462,8 +462,40 @@ export const PipeResourceCreate = {
 export const PRIM_MODE_COUNT = 15;
 /** gallium's texture targets: BUFFER, 1D, 2D, 3D, CUBE, RECT, 1D_ARRAY, 2D_ARRAY, CUBE_ARRAY. */
 export const TEXTURE_TARGET_COUNT = 9;
-/** virgl's query types (OCCLUSION_COUNTER ... SO_OVERFLOW_ANY_PREDICATE). */
+/** virgl's query types (gallium's PIPE_QUERY_* in virglrenderer's numbering). */
+export const QueryType = {
+  OCCLUSION_COUNTER: 0,
+  OCCLUSION_PREDICATE: 1,
+  TIMESTAMP: 2,
+  TIMESTAMP_DISJOINT: 3,
+  TIME_ELAPSED: 4,
+  PRIMITIVES_GENERATED: 5,
+  PRIMITIVES_EMITTED: 6,
+  SO_STATISTICS: 7,
+  SO_OVERFLOW_PREDICATE: 8,
+  GPU_FINISHED: 9,
+  PIPELINE_STATISTICS: 10,
+  OCCLUSION_PREDICATE_CONSERVATIVE: 11,
+  SO_OVERFLOW_ANY_PREDICATE: 12,
+} as const;
 export const QUERY_TYPE_COUNT = 13;
+export const QUERY_TYPE_NAMES = namesOf(QueryType, QUERY_TYPE_COUNT);
+/**
+ * struct virgl_host_query_state: what the host writes at the start of a
+ * query's buffer once its result is known (the guest reads it there).
+ */
+export const HostQueryState = {
+  SIZE: 16,
+  /** The state a result is known in (VIRGL_QUERY_STATE_DONE), with a 4-byte result (all but timer queries). */
+  encode(result: number): Uint8Array {
+    const state = new Uint8Array(16);
+    const view = new DataView(state.buffer);
+    view.setUint32(0, 1, true);
+    view.setUint32(4, 4, true);
+    view.setBigUint64(8, BigInt(result), true);
+    return state;
+  },
+} as const;
 /** Swizzles X, Y, Z, W, 0, 1. */
 export const SWIZZLE_COUNT = 6;
 /** ADD, SUBTRACT, REVERSE_SUBTRACT, MIN, MAX. */

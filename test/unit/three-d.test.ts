@@ -199,6 +199,24 @@ describe('SUBMIT_3D', () => {
     expect(r.renderer.stats.commands).toEqual(new Map([[7, 1], [5, 1]]));
   });
 
+  it("writes a query's answer at the start of its buffer's backing before the fence, only for a buffer of the context", async () => {
+    const r = virglRig();
+    await ctxCreate(r, 1, 2);
+    for (const [id, addr] of [[4, 0x20000], [5, 0x30000]] as const) {
+      await create3d(r, texture(id, { target: TARGET_BUFFER, format: 64, bind: 0, width: 16, height: 1 }));
+      await attachBacking(r, id, addr, 16);
+      r.ram.fill(0xee, addr, addr + 16);
+    }
+    await send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 4 });
+    // CREATE_OBJECT(QUERY) handles 1 and 2 answering into resources 4 and 5 (not the context's), then GET_QUERY_RESULT of each.
+    const createQuery = (handle: number, resource: number) => [(4 << 16) | (9 << 8) | 1, handle, 0, 0, resource];
+    const answer = await submit(r, 1, [...createQuery(1, 4), ...createQuery(2, 5), (2 << 16) | 21, 1, 0, (2 << 16) | 21, 2, 0], { flags: HeaderFlag.FENCE });
+    expect(responseType(answer)).toBe(R.OK_NODATA);
+    // The recording renderer draws nothing: nothing passed. State DONE (1), a 4-byte result of 0.
+    expect(Array.from(r.ram.subarray(0x20000, 0x20010))).toEqual([1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(r.ram.subarray(0x30000, 0x30010))).toEqual(new Array(16).fill(0xee));
+  });
+
   it('refuses unknown contexts, ragged or over-long streams, and in-fences', async () => {
     const r = virglRig({ limits: { maxSubmitBytes: 64 } });
     await ctxCreate(r, 1);

@@ -11,6 +11,7 @@
 import type { DrawInfo } from '../../virgl/commands.ts';
 import { blendFactor, blendFunc, compareFunc, cullFace, frontFace, primitiveMode, stencilOp } from './gallium-gl.ts';
 import type { LinkedProgram, ProgramCache } from './programs.ts';
+import { primitivesOf } from './queries.ts';
 import type { GlResources } from './resources.ts';
 import type { SubContext } from './sub-context.ts';
 import { vertexFormat } from './vertex-formats.ts';
@@ -34,6 +35,8 @@ export class Drawer {
   private readonly constantBuffers: WebGLBuffer[] = [];
   private readonly constantBytes: number[] = [];
   private enabledAttributes = 0;
+  /** Primitives of the draws that reached GL, as PRIMITIVES_GENERATED counts them. */
+  primitives = 0;
   /** What was already reported (state WebGL2 cannot draw, draws skipped), so each is said once. */
   private readonly unsupported = new Set<string>();
   private readonly maxAttributes: number;
@@ -76,13 +79,19 @@ export class Drawer {
       }
       if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.once(`primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
       this.resources.bindIndexBuffer(buffer);
-      this.counts.draws++;
+      this.counted(draw);
       gl.drawElementsInstanced(mode, draw.count, type, offset, draw.instanceCount);
     } else {
-      this.counts.draws++;
+      this.counted(draw);
       gl.drawArraysInstanced(mode, draw.start, draw.count, draw.instanceCount);
     }
     gl.bindVertexArray(null);
+  }
+
+  /** A draw that reaches GL. */
+  private counted(draw: DrawInfo): void {
+    this.counts.draws++;
+    this.primitives += primitivesOf(draw.mode, draw.count) * draw.instanceCount;
   }
 
   private applyState(sub: SubContext): void {

@@ -11,10 +11,11 @@ import type {
   BindableObject, BlendState, BlitInfo, Box, ByteSpan, ClearSurfaceInfo, ColorValue, CopyRegion, CopyTransfer3d, DrawInfo, DsaState, DwordSpan, PipeResourceInfo,
   QueryState, RasterizerState, SamplerState, SamplerViewState, ScissorState, ShaderInfo, SurfaceState, Transfer3d, TransferRegion, VertexBufferBinding, VertexElement, ViewportState, VirglSink,
 } from '../../virgl/commands.ts';
-import { ObjectType, type ShaderStage } from '../../virgl/protocol.ts';
+import { HostQueryState, ObjectType, type ShaderStage } from '../../virgl/protocol.ts';
 import { WindowAccess } from '../window-access.ts';
 import type { Drawer } from './draw.ts';
 import { compareFunc, magFilter, minFilter, wrapMode } from './gallium-gl.ts';
+import { GuestQueries, type GuestQuery, type QueryAnswer } from './queries.ts';
 import type { GlResources, TextureResource } from './resources.ts';
 import { copyOf, SubContext } from './sub-context.ts';
 
@@ -43,6 +44,7 @@ export class ContextExecutor implements VirglSink {
   private readonly drawFramebuffer: WebGLFramebuffer;
   /** The capsets promise the guest anisotropic filtering where the context has it. */
   private readonly anisotropic: boolean;
+  private readonly queries: GuestQueries;
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
@@ -54,12 +56,18 @@ export class ContextExecutor implements VirglSink {
     this.subs.set(0, this.sub);
     this.drawFramebuffer = gl.createFramebuffer();
     this.anisotropic = gl.getExtension('EXT_texture_filter_anisotropic') !== null;
+    this.queries = new GuestQueries(gl, () => drawer.primitives);
   }
 
   destroy(): void {
-    for (const sub of this.subs.values()) sub.destroy();
+    for (const sub of this.subs.values()) this.destroySub(sub);
     this.subs.clear();
     this.gl.deleteFramebuffer(this.drawFramebuffer);
+  }
+
+  private destroySub(sub: SubContext): void {
+    for (const query of sub.queries.values()) this.queries.destroy(query);
+    sub.destroy();
   }
 
   /** A failure of one command: logged, and the stream goes on (as the reference host does for a missing handle). */
@@ -133,8 +141,15 @@ export class ContextExecutor implements VirglSink {
     if (this.admits(this.sub.surfaces, handle)) this.sub.surfaces.set(handle, { ...surface });
   }
 
-  createQuery(_handle: number, query: QueryState): void {
-    this.refuse(`queries are not drawn yet (type ${query.type}); the guest waits in vain for its result`);
+  createQuery(handle: number, state: QueryState): void {
+    const buffer = this.resources.get(state.resource);
+    if (buffer?.kind !== 'buffer' || buffer.bytes.length < HostQueryState.SIZE) return this.refuse(`query ${handle}: resource ${state.resource} is not a buffer of at least ${HostQueryState.SIZE} bytes for its answer`);
+    if (!this.admits(this.sub.queries, handle)) return;
+    const made = this.queries.make(state);
+    if (typeof made === 'string') return this.refuse(`query ${handle} refused: ${made}`);
+    const old = this.sub.queries.get(handle);
+    if (old) this.queries.destroy(old);
+    this.sub.queries.set(handle, made);
   }
 
   createStreamoutTarget(): void {
@@ -190,6 +205,12 @@ export class ContextExecutor implements VirglSink {
         sub.surfaces.delete(handle);
         sub.framebufferChanged = true;
         break;
+      case ObjectType.QUERY: {
+        const query = sub.queries.get(handle);
+        if (query) this.queries.destroy(query);
+        sub.queries.delete(handle);
+        break;
+      }
     }
   }
 
@@ -352,11 +373,46 @@ export class ContextExecutor implements VirglSink {
     });
   }
 
-  beginQuery(): void {}
+  beginQuery(handle: number): void {
+    const query = this.query(handle);
+    const problem = query && this.queries.begin(query);
+    if (problem) this.refuse(`query ${handle}: ${problem}`);
+  }
 
-  endQuery(): void {}
+  endQuery(handle: number): void {
+    const query = this.query(handle);
+    if (query) this.queries.end(query);
+  }
 
-  getQueryResult(): void {}
+  getQueryResult(handle: number): void {
+    const query = this.query(handle);
+    if (query) this.queries.ask(query);
+  }
+
+  private query(handle: number): GuestQuery | null {
+    const query = this.sub.queries.get(handle);
+    if (!query) this.refuse(`query ${handle} does not exist`);
+    return query ?? null;
+  }
+
+  /**
+   * Appends the answers of asked queries whose results are now known, each
+   * also written into the query's buffer here (a later transfer back reads
+   * it); true when no asked query is left waiting for the GPU.
+   */
+  answerQueries(into: QueryAnswer[]): boolean {
+    const from = into.length;
+    const done = this.queries.answer(into);
+    for (let i = from; i < into.length; i++) {
+      const { resourceId, state } = into[i]!;
+      const buffer = this.resources.get(resourceId);
+      if (buffer?.kind !== 'buffer') continue;
+      const length = Math.min(state.length, buffer.bytes.length);
+      buffer.bytes.set(state.subarray(0, length));
+      this.resources.changed(buffer, 0, length);
+    }
+    return done;
+  }
 
   transfer3d(_transfer: Transfer3d): void {
     this.refuse('TRANSFER3D needs the transfer capability, which is not offered');
@@ -406,7 +462,7 @@ export class ContextExecutor implements VirglSink {
   destroySubContext(id: number): void {
     const sub = this.subs.get(id);
     if (!sub || id === 0) return;
-    sub.destroy();
+    this.destroySub(sub);
     this.subs.delete(id);
     if (this.sub === sub) this.sub = this.subs.get(0)!;
   }

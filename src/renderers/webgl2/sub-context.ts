@@ -7,6 +7,7 @@
  */
 import type { BlendState, DsaState, RasterizerState, SamplerState, SamplerViewState, ScissorState, ShaderInfo, SurfaceState, VertexBufferBinding, VertexElement, ViewportState } from '../../virgl/commands.ts';
 import { Limit, SHADER_STAGE_COUNT } from '../../virgl/protocol.ts';
+import type { GuestQuery } from './queries.ts';
 
 export interface ShaderObject {
   readonly info: ShaderInfo;
@@ -54,6 +55,7 @@ export class SubContext {
   readonly views = new Map<number, SamplerViewState>();
   readonly samplers = new Map<number, SamplerObject>();
   readonly surfaces = new Map<number, SurfaceState>();
+  readonly queries = new Map<number, GuestQuery>();
   /** Characters of shader text kept in `shaders`. */
   shaderChars = 0;
 
@@ -88,7 +90,7 @@ export class SubContext {
 
   /** Objects of every type held by handle. */
   objectCount(): number {
-    return this.blends.size + this.rasterizers.size + this.dsas.size + this.shaders.size + this.vertexElements.size + this.views.size + this.samplers.size + this.surfaces.size;
+    return this.blends.size + this.rasterizers.size + this.dsas.size + this.shaders.size + this.vertexElements.size + this.views.size + this.samplers.size + this.surfaces.size + this.queries.size;
   }
 
   putShader(handle: number, shader: ShaderObject): void {

@@ -20,6 +20,7 @@ import type { Rect, ResourceImage } from '../../presenters/presenter.ts';
 import type { Resource3dParams, Transfer3d } from '../renderer-3d.ts';
 import { WindowAccess } from '../window-access.ts';
 import { readHostGlLimits } from './host-limits.ts';
+import type { QueryAnswer } from './queries.ts';
 import { WebGL2VirglRenderer } from './virgl-renderer.ts';
 
 const WEBGL2_ATTRIBUTES: WebGLContextAttributes = { alpha: false, antialias: false, depth: false, stencil: false, premultipliedAlpha: false, preserveDrawingBuffer: false };
@@ -36,6 +37,9 @@ function servedBy(gl: WebGL2RenderingContext): HostGlLimits | string {
   // Mesa offers the guest OpenGL 3.0 and ES 3.0 only when it can draw into float images.
   return served.colorBufferFloat ? served : 'WebGL2 lacks EXT_color_buffer_float, which the offered formats need';
 }
+
+/** How long a stream's fence waits for the results of the queries it asked for, once its work is done. */
+const QUERY_WAIT_MS = 1000;
 
 export class VirglHost implements PictureSource {
   private readonly images = new Map<number, ResourceImage>();
@@ -167,13 +171,23 @@ export class VirglHost implements PictureSource {
     return bytes;
   }
 
-  /** Runs a stream; resolves once the GPU has done its work, with the draws made since the host started (for stats). */
-  async submit(ctxId: number, stream: Uint8Array): Promise<number> {
+  /**
+   * Runs a stream; resolves once the GPU has done its work, with the draws
+   * made since the host started (for stats) and the answers of the queries
+   * the stream asked for (and earlier ones of the context that were still
+   * waiting), for the device to write into the guest's buffers before the
+   * fence retires. A query whose result the GPU has not given within
+   * QUERY_WAIT_MS is answered with a later stream of its context.
+   */
+  async submit(ctxId: number, stream: Uint8Array): Promise<{ draws: number; answers: QueryAnswer[] }> {
+    const answers: QueryAnswer[] = [];
     if (!this.lost) {
       this.renderer.submit(ctxId, stream);
       await this.finished();
+      const until = performance.now() + QUERY_WAIT_MS;
+      while (!this.lost && !this.renderer.answerQueries(ctxId, answers) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    return this.drawsBefore + this.renderer.counts.draws;
+    return { draws: this.drawsBefore + this.renderer.counts.draws, answers };
   }
 
   /**

@@ -16,6 +16,7 @@ import { ContextExecutor } from './executor.ts';
 import { GL } from './formats.ts';
 import { readHostGlLimits } from './host-limits.ts';
 import { ProgramCache } from './programs.ts';
+import type { QueryAnswer } from './queries.ts';
 import { GlResources } from './resources.ts';
 
 interface GuestContext {
@@ -89,6 +90,15 @@ export class WebGL2VirglRenderer implements Renderer3d {
     if (!context) return this.log(`virgl: SUBMIT_3D to context ${ctxId}, which the renderer does not have`);
     const error = context.decoder.decode(commands, context.executor);
     if (error) this.log(`virgl: context ${ctxId} (${context.name}): the stream stopped at ${formatDecodeError(error)}`);
+  }
+
+  /**
+   * Appends the answers of context `ctxId`'s asked queries whose results are
+   * known now (WebGL2 gives none in the task that ended the query); true
+   * when none of them is left waiting.
+   */
+  answerQueries(ctxId: number, into: QueryAnswer[]): boolean {
+    return this.contexts.get(ctxId)?.executor.answerQueries(into) ?? true;
   }
 
   /**
