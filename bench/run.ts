@@ -57,20 +57,22 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
   const plain = { on: plainBrowser, where: ', plain Chromium', is: 'plain Chromium (no GPU: software compositing)' };
   const swiftShader = { on: browser, where: ', SwiftShader as the GPU', is: 'Chromium with SwiftShader as its GPU (it composites through it too)' };
   // Each virtio-gpu-web configuration is compared with VGA in the same browser; VGA ignores the backend.
-  const configurations: { setup: typeof plain; display: 'vga' | 'virtio'; backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d' }[] = [
+  // With virgl offered too, Linux draws its console with transfers instead of blobs, and 'auto' picks WebGL2 (the 3D renderer shares its context).
+  const configurations: { setup: typeof plain; display: 'vga' | 'virtio'; backend: 'auto' | 'webgpu' | 'webgl2' | 'canvas2d'; virgl?: boolean }[] = [
     { setup: plain, display: 'vga', backend: 'auto' },
     { setup: plain, display: 'virtio', backend: 'auto' },
     { setup: swiftShader, display: 'vga', backend: 'auto' },
     ...(['canvas2d', 'webgl2', 'webgpu'] as const).map((backend) => ({ setup: swiftShader, display: 'virtio' as const, backend })),
+    { setup: swiftShader, display: 'virtio', backend: 'auto', virgl: true },
   ];
   const runs: GuestRun[][] = configurations.map(() => []);
   for (let round = 1; round <= rounds; round++) {
-    for (const [i, { setup, display, backend }] of configurations.entries()) {
-      progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend})`}${setup.where}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`);
+    for (const [i, { setup, display, backend, virgl = false }] of configurations.entries()) {
+      progress(`real guest on ${display === 'vga' ? "v86's VGA / Bochs VBE display" : `virtio-gpu-web (${backend}${virgl ? ', virgl offered' : ''})`}${setup.where}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}`);
       const page = await setup.on.newPage({ viewport: { width: 1100, height: 800 } });
       await page.goto(`${base}/bench/pages/guest.html`);
       await page.waitForFunction(() => 'benchGuest' in window);
-      const r = await page.evaluate(([d, b, s]) => window.benchGuest(d as 'vga', s as number, b as 'auto'), [display, backend, seconds] as const);
+      const r = await page.evaluate(([d, b, s, v]) => window.benchGuest(d as 'vga', s as number, b as 'auto', v as boolean), [display, backend, seconds, virgl] as const);
       await page.close();
       const compiled = r.fb.compiles ? `; v86 compiled ${r.fb.compiles.warmUp} modules in the warm-up, ${r.fb.compiles.measured} in the run` : '';
       progress(`  full-screen: ${r.fb.deliveredPerSecond.toFixed(2)} frames/s delivered, ${r.fb.stalls} stalls over 25 ms, ${r.fb.guestMsPerFrame} ms guest time per frame${compiled}`);
@@ -81,11 +83,11 @@ const guestSideBySide: Part = async ({ quick, browser, plainBrowser, base, progr
   const medians = runs.map(medianRun);
   const how = rounds > 1 ? `; medians of ${rounds} runs, each in turn with the others` : '';
   const results: BenchResult[] = [];
-  for (const [i, { setup, display, backend: chosen }] of configurations.entries()) {
+  for (const [i, { setup, display, backend: chosen, virgl }] of configurations.entries()) {
     if (display === 'vga') continue;
     const ours = medians[i] as GuestRun;
     const vga = medians[configurations.findIndex((c) => c.display === 'vga' && c.setup === setup)] as GuestRun;
-    const backend = `${ours.backend}${chosen === 'auto' ? " (what 'auto' picks here)" : ''}${setup.where}`;
+    const backend = `${ours.backend}${chosen === 'auto' ? " (what 'auto' picks here)" : ''}${virgl ? ', virgl offered' : ''}${setup.where}`;
     const baseline = `v86's own VGA / Bochs VBE display, same guest and workload${how}; ${setup.is}`;
     results.push(
       result(`real guest, full-screen frames (vgw-fb-bench), virtio-gpu-web ${backend}: frames delivered to the canvas`, ours.fb.deliveredPerSecond, 'fps', baseline, vga.fb.deliveredPerSecond, 'higher'),

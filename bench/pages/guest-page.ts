@@ -11,6 +11,7 @@ import { V86 } from 'v86';
 import { createWorkerPresenter, type BackendChoice } from '../../src/index.ts';
 import { guestV86Options } from '../../src/demo/guest-image.ts';
 import { SerialShell } from '../../src/vm/serial-shell.ts';
+import { WorkerRenderer3d } from '../../src/renderers/worker-renderer-3d.ts';
 import { attachVirtioGpu, type V86Like } from '../../src/vm/v86.ts';
 
 export type Display = 'vga' | 'virtio';
@@ -75,7 +76,8 @@ function watchCompiles(emulator: V86): number[] | null {
   return times;
 }
 
-async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto'): Promise<GuestBench & { backend: string }> {
+/** `virgl`: the device offers virgl too (with the renderer in the GPU worker), which changes how Linux draws its console. */
+async function benchGuest(display: Display, seconds: number, backend: BackendChoice = 'auto', virgl = false): Promise<GuestBench & { backend: string }> {
   const start = performance.now();
   const screen = document.getElementById('screen') as HTMLElement;
   const frames = frameCounter();
@@ -103,15 +105,19 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
     const presenter = await createWorkerPresenter({
       canvases: [canvas],
       backend,
+      virgl,
       onPresent: () => {
         firstFrameMs ||= performance.now() - start;
         frames.presented(presenter.framesPresented(0));
       },
     });
     used = presenter.backend;
+    const threeD = virgl ? await presenter.gpuWorker.virglInit() : null;
+    if (threeD && !threeD.ok) throw new Error(`no virgl renderer: ${threeD.reason}`);
+    const with3d = threeD?.ok ? { features: { virgl: true, contextInit: true }, renderer3d: new WorkerRenderer3d(() => presenter.gpuWorker, console.warn, threeD.limits) } : {};
     emulator = new V86(await guestV86Options());
     emulator.add_listener('emulator-loaded', () => {
-      attachVirtioGpu(emulator as unknown as V86Like, { scanouts: [{ width: 1024, height: 768 }], presenter });
+      attachVirtioGpu(emulator as unknown as V86Like, { scanouts: [{ width: 1024, height: 768 }], presenter, ...with3d });
       emulator.run();
     });
   }

@@ -345,7 +345,7 @@ class TraceReplayer {
     const stream = request.slice(W.CmdSubmit.size, W.CmdSubmit.size + size - (size % 4));
     this.streamStats?.count(stream);
     const what = `submit on context ${ctxId}`;
-    // The guest's answers to its queries are in the trace already, in what it sent after them.
+    // What the guest made of its queries' answers is in the trace already: the streams it sent after them.
     this.call(what, () => this.work.add(this.renderer.submit(ctxId, stream, () => null), what));
   }
 
