@@ -39,6 +39,7 @@ const keyChoice = fc.record({
   attributes: fc.array(fc.constantFrom<AttributeKind>(...KINDS, 'bgra'), { maxLength: 18 }),
   flipY: fc.boolean(),
   clipPlanes: fc.nat({ max: 0xff }),
+  alphaFunc: fc.nat({ max: 7 }),
   clampedRefs: fc.nat({ max: 0xffff }),
   varyingModes: fc.array(fc.constantFrom(...MODES), { minLength: 1, maxLength: 5 }),
   swizzles: fc.array(fc.oneof(fc.constant(''), fc.stringMatching(/^[rgba01]{4}$/)), { maxLength: 34 }),
@@ -52,7 +53,7 @@ type KeyChoice = typeof keyChoice extends fc.Arbitrary<infer T> ? T : never;
 
 function keyFor(shader: Shader, c: KeyChoice): ShaderKey {
   if (shader.stage === 'fragment') {
-    return { stage: 'fragment', colorBuffers: c.colorBuffers, flatShade: c.flatShade, twoSidedColor: c.twoSidedColor, spriteCoords: c.spriteCoords, spriteOrigin: c.spriteOrigin, swizzles: c.swizzles, clampedRefs: c.clampedRefs, clipPlanes: c.clipPlanes };
+    return { stage: 'fragment', colorBuffers: c.colorBuffers, flatShade: c.flatShade, twoSidedColor: c.twoSidedColor, spriteCoords: c.spriteCoords, spriteOrigin: c.spriteOrigin, swizzles: c.swizzles, clampedRefs: c.clampedRefs, clipPlanes: c.clipPlanes, alphaFunc: c.alphaFunc };
   }
   const varyings: Record<string, VaryingMode> = {};
   shader.outputs.forEach((o, i) => {

@@ -78,7 +78,7 @@ function busyKey(shader: Shader): ShaderKey {
     });
     return { stage: 'vertex', attributes: ['int', 'uint', 'bgra', 'float'], varyings, swizzles, flipY: true, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES };
   }
-  return { stage: 'fragment', colorBuffers: ['float', 'int', 'uint', 'float'], flatShade: true, twoSidedColor: true, spriteCoords: 0b11, spriteOrigin: 'lower-left', swizzles, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES };
+  return { stage: 'fragment', colorBuffers: ['float', 'int', 'uint', 'float'], flatShade: true, twoSidedColor: true, spriteCoords: 0b11, spriteOrigin: 'lower-left', swizzles, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES, alphaFunc: 4 };
 }
 
 describe('GLSL emitter: the corpus', () => {
@@ -435,7 +435,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
   const fs = parsed(
     ['FRAG', 'DCL IN[0], COLOR, COLOR', 'DCL IN[1], GENERIC[2], CONSTANT', 'DCL IN[2], GENERIC[3], LINEAR, CENTROID', 'DCL IN[3], TEXCOORD[1], PERSPECTIVE', 'DCL OUT[0], COLOR', '  0: ADD OUT[0], IN[0], IN[2]', '  1: END'].join('\n'),
   );
-  const fsKey: FragmentShaderKey = { stage: 'fragment', colorBuffers: ['float'], flatShade: true, twoSidedColor: true, spriteCoords: 0, spriteOrigin: 'upper-left', swizzles: [], clampedRefs: 0, clipPlanes: 0 };
+  const fsKey: FragmentShaderKey = { stage: 'fragment', colorBuffers: ['float'], flatShade: true, twoSidedColor: true, spriteCoords: 0, spriteOrigin: 'upper-left', swizzles: [], clampedRefs: 0, clipPlanes: 0, alphaFunc: 7 };
 
   it('reads the vertex key varyings off the fragment shader, so both declare the same interpolation', () => {
     expect(fragmentVaryingModes(fs, fsKey)).toEqual({
@@ -466,10 +466,11 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(shaderKeyString(vsKey)).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=0|y=1|c=0');
     expect(shaderKeyString({ ...vsKey, varyings: { c: 'smooth', a: 'linear', b: 'flat' } })).toBe(shaderKeyString(vsKey));
     expect(shaderKeyString({ ...vsKey, flipY: false })).not.toBe(shaderKeyString(vsKey));
-    expect(shaderKeyString(fsKey)).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0');
-    expect(shaderKeyString({ ...fsKey, clipPlanes: 5 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=5');
+    expect(shaderKeyString(fsKey)).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0|a=7');
+    expect(shaderKeyString({ ...fsKey, clipPlanes: 5 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=5|a=7');
+    expect(shaderKeyString({ ...fsKey, alphaFunc: 3 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0|a=3');
     expect(shaderKeyString({ ...vsKey, clampedRefs: 2 })).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=2|y=1|c=0');
-    expect(shaderKeyString(defaultShaderKey(corpus.find((c) => c.name === 'vtest-glsl-indexing-fs1')!.shader))).toBe('fs|o=ffff|f=00|p=0u|s=|r=0|c=0');
+    expect(shaderKeyString(defaultShaderKey(corpus.find((c) => c.name === 'vtest-glsl-indexing-fs1')!.shader))).toBe('fs|o=ffff|f=00|p=0u|s=|r=0|c=0|a=7');
   });
 
   it('flips y for window-system framebuffers and converts LOWER_LEFT and integer-centre fragment coordinates', () => {
@@ -508,6 +509,20 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     const files = [write('clip.vert', vs, planes.source), write('clip.frag', fs, discarding.source)];
     const { ok, output } = glslang(files, true);
     expect(ok, output).toBe(true);
+  }, TOOL_TIMEOUT);
+
+  it("draws the alpha test on colour 0's alpha against vgw_alpha_ref, before the outputs are written", () => {
+    const fs = parsed(['FRAG', 'DCL IN[0], GENERIC[0], PERSPECTIVE', 'DCL OUT[0], COLOR', '  0: MOV OUT[0], IN[0]', '  1: END'].join('\n'));
+    const key = defaultShaderKey(fs) as FragmentShaderKey;
+    expect(emitted(fs, key).uniforms).not.toContain('vgw_alpha_ref');
+    const greater = emitted(fs, { ...key, alphaFunc: 4 });
+    expect(greater.uniforms).toEqual(['vgw_alpha_ref']);
+    const test = greater.source.indexOf('if (!(uintBitsToFloat(o0.w) > vgw_alpha_ref)) discard;');
+    expect(test).toBeGreaterThan(0);
+    expect(test).toBeLessThan(greater.source.indexOf('vgw_color0 = '));
+    expect(emitted(fs, { ...key, alphaFunc: 2 }).source).toContain('uintBitsToFloat(o0.w) == vgw_alpha_ref');
+    expect(emitted(fs, { ...key, alphaFunc: 0 }).source).toContain('discard;');
+    expect(glslang([write('alpha.frag', fs, greater.source)]).failed.size).toBe(0);
   }, TOOL_TIMEOUT);
 
   it("gives MIN and MAX TGSI's NaN rule (the other operand), at every width", () => {

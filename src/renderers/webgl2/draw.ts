@@ -148,7 +148,6 @@ export class Drawer {
       if (rasterizer.polyStippleEnable) this.once('polygon stipple is not drawn');
       if (rasterizer.flatshadeFirst) this.once('flat shading takes the last vertex (WebGL2 has no first-vertex convention)');
     }
-    if (dsa?.alphaEnabled) this.once('the alpha test is not drawn');
 
     const v = sub.viewport;
     const width = Math.abs(v.scaleX) * 2;
@@ -175,6 +174,7 @@ export class Drawer {
     if (linked.pointSize) gl.uniform1f(linked.pointSize, sub.rasterizers.get(sub.rasterizer)?.pointSize ?? 1);
     if (linked.baseVertex) gl.uniform1i(linked.baseVertex, draw.indexed ? draw.indexBias : 0);
     if (linked.clipPlanes) gl.uniform4fv(linked.clipPlanes, sub.clipPlanes);
+    if (linked.alphaRef) gl.uniform1f(linked.alphaRef, sub.dsas.get(sub.dsa)?.alphaRef ?? 0);
   }
 
   /** Each uniform block the program reads: the stage's constants from their own buffer, uniform buffers from the guest's buffer resources. */

@@ -12,7 +12,7 @@ import { Limit, ShaderStage } from '../../virgl/protocol.ts';
 import type { Shader } from '../../virgl/tgsi/ir.ts';
 import { parseTgsi } from '../../virgl/tgsi/parse.ts';
 import { emitGlsl, type GlslShader } from './glsl/emit.ts';
-import { fragmentVaryingModes, shaderKeyString, type AttributeKind, type FragmentShaderKey, type ShaderKey, type SwizzleSpec, type ValueKind, type VertexShaderKey } from './glsl/key.ts';
+import { ALPHA_ALWAYS, fragmentVaryingModes, shaderKeyString, type AttributeKind, type FragmentShaderKey, type ShaderKey, type SwizzleSpec, type ValueKind, type VertexShaderKey } from './glsl/key.ts';
 import type { GlResources } from './resources.ts';
 import type { SubContext } from './sub-context.ts';
 import { isFixedPointDepth } from './formats.ts';
@@ -28,6 +28,7 @@ export interface LinkedProgram {
   readonly pointSize: WebGLUniformLocation | null;
   readonly baseVertex: WebGLUniformLocation | null;
   readonly clipPlanes: WebGLUniformLocation | null;
+  readonly alphaRef: WebGLUniformLocation | null;
 }
 
 interface Translation {
@@ -164,7 +165,7 @@ export class ProgramCache {
     }
     gl.useProgram(null);
     const location = (name: string) => gl.getUniformLocation(program, name);
-    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex'), clipPlanes: location('vgw_clip_planes') };
+    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex'), clipPlanes: location('vgw_clip_planes'), alphaRef: location('vgw_alpha_ref') };
   }
 
   private attributeKinds(sub: SubContext): AttributeKind[] {
@@ -193,6 +194,7 @@ export class ProgramCache {
       swizzles: this.swizzles(sub, resources, ShaderStage.FRAGMENT),
       clampedRefs: this.clampedRefs(sub, resources, ShaderStage.FRAGMENT),
       clipPlanes,
+      alphaFunc: alphaFuncOf(sub, colorBuffers),
     };
   }
 
@@ -218,4 +220,10 @@ export class ProgramCache {
       return letters === 'rgba' ? '' : letters;
     });
   }
+}
+
+/** The alpha test's function for the key: off (ALWAYS) unless the DSA state enables it for a colour buffer 0 of floats (OpenGL tests only those). */
+function alphaFuncOf(sub: SubContext, colorBuffers: readonly ValueKind[]): number {
+  const dsa = sub.dsas.get(sub.dsa);
+  return dsa?.alphaEnabled && (colorBuffers[0] ?? 'float') === 'float' ? dsa.alphaFunc & 7 : ALPHA_ALWAYS;
 }

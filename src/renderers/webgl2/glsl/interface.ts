@@ -28,7 +28,7 @@
 
 import { Limit } from '../../../virgl/protocol.ts';
 import type { IoDeclaration, Semantic, Shader, SystemValueDeclaration } from '../../../virgl/tgsi/ir.ts';
-import { VARYING_SEMANTICS, varyingName, type AttributeKind, type FragmentShaderKey, type ShaderKey, type ValueKind, type VaryingMode, type VertexShaderKey } from './key.ts';
+import { ALPHA_ALWAYS, VARYING_SEMANTICS, varyingName, type AttributeKind, type FragmentShaderKey, type ShaderKey, type ValueKind, type VaryingMode, type VertexShaderKey } from './key.ts';
 import { maskComponents, type Registers } from './registers.ts';
 import { bitcast, fail, GlslEmitError, select, typeName, type Expr } from './types.ts';
 import type { CodeWriter } from './writer.ts';
@@ -43,9 +43,14 @@ export const SYSTEM_UNIFORMS = {
   vgw_base_vertex: 'int',
   /** The user clip planes of SET_CLIP_STATE, vertex shaders with clip planes enabled and no CLIPDIST output. */
   vgw_clip_planes: `vec4[${Limit.CLIP_PLANES}]`,
+  /** float, fragment: the alpha test's reference, for fragment shaders drawn with the alpha test on. */
+  vgw_alpha_ref: 'float',
 } as const;
 
 export type SystemUniform = keyof typeof SYSTEM_UNIFORMS;
+
+/** GLSL's comparison for gallium's functions LESS (1) to GEQUAL (6). */
+const ALPHA_OPERATORS: Readonly<Record<number, string>> = { 1: '<', 2: '==', 3: '<=', 4: '>', 5: '!=', 6: '>=' };
 
 /** A varying as declared: outputs of a vertex shader, inputs of a fragment shader. The two stages link when the fragment shader's are among the vertex shader's, with equal type and mode. */
 export interface VaryingBinding {
@@ -307,6 +312,15 @@ export class ShaderInterface {
     if (tests.length > 0) w.line(`if (${tests.join(' || ')}) discard;`);
   }
 
+  /** The fixed-function alpha test on colour 0, as the last thing before the outputs are written. */
+  private alphaTest(w: CodeWriter, color: Expr, func: number): void {
+    if (func === ALPHA_ALWAYS) return;
+    if (func === 0) return w.line('discard;');
+    this.uniforms.add('vgw_alpha_ref');
+    const alpha = bitcast(select(color, [3]), 'float').text;
+    w.line(`if (!(${alpha} ${ALPHA_OPERATORS[func]} vgw_alpha_ref)) discard;`);
+  }
+
   private fragmentOutputs(w: CodeWriter, registers: Registers, key: FragmentShaderKey): void {
     this.clipDiscard(w, key.clipPlanes);
     const slots = key.colorBuffers;
@@ -329,6 +343,7 @@ export class ShaderInterface {
         switch (semantic.name) {
           case 'COLOR':
             this.unique(`color ${index}`, `COLOR[${index}] output`);
+            if (index === 0) this.alphaTest(w, value, key.alphaFunc);
             if (index === 0 && this.shader.properties.color0WritesAllCbufs) slots.forEach((_, slot) => write(slot, value));
             else write(index, value);
             break;

@@ -63,7 +63,15 @@ export interface FragmentShaderKey {
   readonly clampedRefs: number;
   /** The vertex shader's `clipPlanes`: the distances it hands over for the planes enabled, to discard fragments behind any. */
   readonly clipPlanes: number;
+  /**
+   * The alpha test's function, gallium's (NEVER 0 ... ALWAYS 7; ALWAYS while it is off): colour 0's
+   * alpha is compared with `vgw_alpha_ref` and the fragment discarded where it fails (WebGL2 has no alpha test).
+   */
+  readonly alphaFunc: number;
 }
+
+/** The alpha test's function while it is off. */
+export const ALPHA_ALWAYS = 7;
 
 export type ShaderKey = VertexShaderKey | FragmentShaderKey;
 
@@ -88,6 +96,7 @@ export function shaderKeyString(key: ShaderKey): string {
     `s=${swizzles}`,
     `r=${key.clampedRefs >>> 0}`,
     `c=${key.clipPlanes >>> 0}`,
+    `a=${key.alphaFunc}`,
   ].join('|');
 }
 
@@ -108,6 +117,7 @@ export function defaultShaderKey(shader: Shader): ShaderKey {
     swizzles: [],
     clampedRefs: 0,
     clipPlanes: 0,
+    alphaFunc: ALPHA_ALWAYS,
   };
 }
 
