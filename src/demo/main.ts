@@ -23,13 +23,13 @@ const boot = element<HTMLPreElement>('boot');
 const screens = element('screen');
 const fit = element<HTMLInputElement>('fit');
 
-/** `?scanouts=N&size=WxH&backend=B&cold`: how many displays, their size, the drawing backend, and whether to skip the snapshot. */
+/** `?scanouts=N&size=WxH&backend=B&cold&virgl=0`: how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
 function pageOptions(): { scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
   const params = new URLSearchParams(location.search);
   const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
   const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
   const backend = (['webgpu', 'webgl2', 'canvas2d'] as const).find((b) => b === params.get('backend')) ?? 'auto';
-  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.has('virgl') };
+  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
 }
 
 export interface DemoState {

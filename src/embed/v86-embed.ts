@@ -44,11 +44,11 @@ export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scan
   onFrame?: (scanout: number) => void;
   /**
    * Offer the guest 3D (virgl, with CONTEXT_INIT): its Mesa then draws with
-   * the page's GPU through WebGL2 in the GPU worker. Default false: with
-   * virgl offered, Linux 6.1 no longer makes its console's buffers guest
-   * blobs, and the console loses the paced single-copy path blobs have.
-   * Where the worker has no usable WebGL2 the guest gets no 3D and
-   * `threeD` says why.
+   * the page's GPU through WebGL2 in the GPU worker. Default true; where the
+   * worker has no usable WebGL2 the guest gets no 3D and `threeD` says why.
+   * `false` turns it off: with virgl offered, Linux 6.1 draws its console
+   * with a transfer per update instead of paced guest blobs, which costs a
+   * program that redraws the whole framebuffer (fbdev) more guest time.
    */
   virgl?: boolean;
 }
@@ -117,7 +117,7 @@ const VIRGL_HEARTBEAT_TIMEOUT_MS = 15_000;
  * emulator unless `start: false`. Call it right after `new V86(...)`.
  */
 export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTMLElement, options: V86EmbedOptions = {}): Promise<EmbeddedVirtioGpu> {
-  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, virgl = false, ...attachOptions } = options;
+  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, virgl = true, ...attachOptions } = options;
   if (emulator.is_running()) {
     throw new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots');
   }
@@ -153,7 +153,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     emulator.remove_listener('serial0-output-byte', onSerial);
     throw error;
   }
-  const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'not asked for (virgl: true offers it)' };
+  const threeD = virgl ? await presenter.gpuWorker.virglInit() : { ok: false as const, reason: 'turned off (virgl: false)' };
   const log = attachOptions.log ?? ((message: string) => console.warn(message));
   const renderer3d = threeD.ok ? new WorkerRenderer3d(() => presenter.gpuWorker, log, threeD.limits) : null;
   if (renderer3d) presenter.onRestart((worker) => renderer3d.restarted(worker));
