@@ -27,7 +27,8 @@ test('without WebGPU the demo falls back and says why', async ({ baseURL }) => {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--disable-features=WebGPU'] });
   try {
     const page = await browser.newPage({ baseURL: baseURL! });
-    await page.goto('/?cold');
+    // 3D off: with it on, 'auto' takes WebGL2 first (the 3D renderer shares its context) and passes nothing over.
+    await page.goto('/?cold&virgl=0');
     // WebGL2 here is SwiftShader, which 'auto' passes over too (canvas 2D is faster on a CPU); a machine with a GPU would stop at WebGL2.
     await expect(page.locator('#status')).toContainText(/display: (WebGL2|canvas 2D) \(passed over WebGPU: (no WebGPU adapter|navigator\.gpu is missing \(WebGPU is off or unsupported\))(; WebGL2: draws on the CPU \(.+\); canvas 2D is faster for 2D scanouts)?\)/, { timeout: 30_000 });
     expect(await page.evaluate(() => window.vgw!.gpu.notes[0])).toMatch(/^webgpu: /);

@@ -33,23 +33,28 @@ async function ours(backend: BackendChoice, rect: typeof SCENARIOS[number]['rect
   const pixels = pattern();
   await presenter.createResource(1, { format: 2, width: WIDTH, height: HEIGHT, stride: WIDTH * 4, pixels });
   await presenter.setScanout(0, { resourceId: 1, rect: { x: 0, y: 0, width: WIDTH, height: HEIGHT } });
-  const show = async () => {
+  const at = (rect.y * WIDTH + rect.x) * 4;
+  const timed = await timeFrames(async () => {
+    pixels[at] = (pixels[at] ?? 0) ^ 0xff;
     await presenter.flush(0, rect);
     await presenter.whenPresented(0);
-  };
+  }, seconds);
+  presenter.terminate();
+  return timed;
+}
+
+/** `show` run for `seconds` after three runs to warm up: how many times, over how long, and each run's time from the end of the one before. */
+async function timeFrames(show: () => Promise<void>, seconds: number): Promise<{ frames: number; seconds: number; latencies: number[] }> {
   for (let i = 0; i < 3; i++) await show();
   const latencies: number[] = [];
   const start = performance.now();
   let now = start;
   while (now - start < seconds * 1000) {
-    const at = (rect.y * WIDTH + rect.x) * 4;
-    pixels[at] = (pixels[at] ?? 0) ^ 0xff;
     await show();
     const t = performance.now();
     latencies.push(t - now);
     now = t;
   }
-  presenter.terminate();
   return { frames: latencies.length, seconds: (now - start) / 1000, latencies };
 }
 
@@ -120,20 +125,11 @@ async function ours3d(shareScanout: boolean, seconds: number) {
     await presenter.flush(0, whole);
     await presenter.whenPresented(0);
   };
-  for (let i = 0; i < 3; i++) await show();
-  const latencies: number[] = [];
-  const start = performance.now();
-  let now = start;
-  while (now - start < seconds * 1000) {
-    await show();
-    const t = performance.now();
-    latencies.push(t - now);
-    now = t;
-  }
+  const timed = await timeFrames(show, seconds);
   const shown = (await presenter.capture(0)).data;
   presenter.terminate();
   if (shown[0] !== level) throw new Error(`the canvas shows grey ${shown[0]}, not the last frame's ${level}`);
-  return { frames: latencies.length, seconds: (now - start) / 1000, latencies };
+  return timed;
 }
 
 /** Full-frame presents of the virgl renderer's frames on WebGL2, from the shared context's texture against read back and uploaded. */

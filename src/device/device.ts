@@ -726,12 +726,17 @@ export class VirtioGpuDevice {
     }
   }
 
-  /** A 64x64 cursor image from a 2D resource of that size or a blob of at least 16 KiB (as ARGB8888), else null. */
+  /**
+   * A 64x64 cursor image from a 2D resource of that size or a blob of at
+   * least 16 KiB, else null. Either is read as ARGB8888 whatever its format,
+   * as QEMU reads it: with virgl offered, Linux makes its cursor a dumb buffer
+   * of format XRGB8888, whose fourth byte is the cursor's alpha all the same.
+   */
   private cursorPixels(resource: Resource | undefined): Uint8Array | null {
     const rgba = new Uint8Array(CURSOR_BYTES);
     const stride = CURSOR_SIZE * 4;
     if (resource?.kind === '2d' && resource.width === CURSOR_SIZE && resource.height === CURSOR_SIZE) {
-      convertToRgba({ format: resource.format, pixels: resource.pixels, stride, x: 0, y: 0, width: CURSOR_SIZE, height: CURSOR_SIZE }, rgba, stride, 0, 0, false);
+      convertToRgba({ format: Format.B8G8R8A8_UNORM, pixels: resource.pixels, stride, x: 0, y: 0, width: CURSOR_SIZE, height: CURSOR_SIZE }, rgba, stride, 0, 0, false);
       return rgba;
     }
     if (resource?.kind === 'blob' && resource.backing && resource.size >= CURSOR_BYTES) {
