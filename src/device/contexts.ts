@@ -6,6 +6,16 @@ export interface Context3d {
   readonly capsetId: number;
   readonly name: string;
   readonly resources: Set<number>;
+  /** It ran a command stream: the renderer holds state of it that a snapshot cannot carry. */
+  submitted: boolean;
+}
+
+/** A context in a snapshot: one that never ran a stream (Linux's own DRM clients make such contexts as soon as virgl is offered). */
+export interface SavedContext {
+  id: number;
+  capsetId: number;
+  name: string;
+  resources: number[];
 }
 
 export class ContextTable {
@@ -21,7 +31,7 @@ export class ContextTable {
     check(id !== 0, ERR_INVALID_CONTEXT_ID, 'context id 0 is reserved');
     check(!this.byId.has(id), ERR_INVALID_CONTEXT_ID, () => `context ${id} already exists`);
     check(this.byId.size < this.maxContexts, ERR_OUT_OF_MEMORY, () => `context limit ${this.maxContexts} reached`);
-    const context: Context3d = { id, capsetId, name, resources: new Set() };
+    const context: Context3d = { id, capsetId, name, resources: new Set(), submitted: false };
     this.byId.set(id, context);
     return context;
   }
@@ -46,6 +56,10 @@ export class ContextTable {
 
   ids(): number[] {
     return [...this.byId.keys()];
+  }
+
+  all(): IterableIterator<Context3d> {
+    return this.byId.values();
   }
 
   clear(): void {

@@ -14,6 +14,7 @@ import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
 import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
 import { EDID_BLOCK_SIZE } from './edid.ts';
+import type { SavedContext } from './contexts.ts';
 import { DEFAULT_LIMITS, validateLimits, type DeviceLimits } from './limits.ts';
 import { DEFAULT_LOG_RATE, rateLimitedLog, type LogSink, type RateLimit } from './rate-limited-log.ts';
 import { ResourceTable, type BlobResource, type Resource, type Resource2d } from './resources.ts';
@@ -81,6 +82,8 @@ type SavedBacking = { addrs: Float64Array; lengths: Uint32Array };
 export interface DeviceState {
   eventsRead: number;
   resources: SavedResource[];
+  /** 3D contexts that never ran a stream (absent in snapshots from before they could be saved). */
+  contexts?: SavedContext[];
   scanouts: { config: Required<ScanoutConfig>; resourceId: number; rect: Rect; blob: BlobLayout | null; cursor: CursorState }[];
 }
 
@@ -309,12 +312,13 @@ export class VirtioGpuDevice {
     if (this.inFlight > 0) throw new Error(`virtio-gpu-web: cannot save state while ${this.inFlight} commands are in flight; wait for their answers`);
     const all = [...this.resources.all()];
     const saved = all.filter((r): r is Resource2d | BlobResource => r.kind !== '3d');
-    if (this.virgl.contexts.count > 0 || saved.length < all.length) {
-      throw new Error('virtio-gpu-web: cannot save state while the guest has 3D contexts or 3D-only resources (their storage is the renderer\'s)');
-    }
+    if (saved.length < all.length) throw new Error("virtio-gpu-web: cannot save state while the guest has 3D-only resources (their storage is the renderer's)");
+    const contexts = this.virgl.savedContexts();
+    if (typeof contexts === 'string') throw new Error(`virtio-gpu-web: cannot save state: ${contexts}`);
     const common = (r: Resource) => ({ id: r.id, backing: r.backing?.entries() ?? null, uuid: r.uuid });
     return {
       eventsRead: this.eventsRead,
+      contexts,
       resources: saved.map((r): SavedResource =>
         r.kind === '2d'
           ? { kind: '2d', ...common(r), format: r.format, width: r.width, height: r.height, pixels: r.pixels.slice(), virgl: r.virgl, drawn: r.drawn }
@@ -332,6 +336,8 @@ export class VirtioGpuDevice {
 
   /** Replaces the device's state with a saved one (guest memory already restored) and shows it again. */
   restoreState(state: DeviceState): void {
+    const contexts = state.contexts ?? [];
+    if (contexts.length > 0 && !this.offers(Feature.VIRGL)) throw new Error('virtio-gpu-web: the saved state has 3D contexts, and this device offers no 3D (virgl)');
     this.reset();
     this.eventsRead = state.eventsRead;
     for (const saved of state.resources) {
@@ -349,6 +355,7 @@ export class VirtioGpuDevice {
         this.resources.createBlob(saved.id, saved.size, saved.blobFlags, backing).uuid = saved.uuid;
       }
     }
+    this.virgl.restoreContexts(contexts);
     state.scanouts.slice(0, this.scanouts.length).forEach((saved, i) => {
       const scanout = this.scanouts[i] as Scanout;
       scanout.configure(saved.config);

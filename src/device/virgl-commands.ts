@@ -12,7 +12,7 @@ import type { BackingAccess, Renderer3d, Resource3dParams, Transfer3d } from '..
 import { WindowAccess } from '../renderers/window-access.ts';
 import type { Backing } from './backing.ts';
 import { check, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_UNSPEC } from './command-error.ts';
-import { ContextTable, type Context3d } from './contexts.ts';
+import { ContextTable, type Context3d, type SavedContext } from './contexts.ts';
 import type { DeviceLimits } from './limits.ts';
 import { checkTransfer3d, isDisplayable, validateResource3d } from './resource-3d.ts';
 import { virglOf, type Resource, type Resource2d, type ResourceTable } from './resources.ts';
@@ -140,9 +140,35 @@ export class VirglCommands {
       return;
     }
     check(!context.resources.has(resource.id), ERR_INVALID_PARAMETER, () => `resource ${resource.id} is already attached to context ${context.id}`);
+    this.attach(context, resource);
+  }
+
+  private attach(context: Context3d, resource: Resource): void {
     context.resources.add(resource.id);
     if (resource.kind === '2d' && resource.virgl && !this.inRenderer(resource)) this.giveAdopted(resource);
     if (this.inRenderer(resource)) this.renderer.attachResource(context.id, resource.id);
+  }
+
+  /** The contexts for a snapshot, or why there can be none: a context that ran a stream has state in the renderer. */
+  savedContexts(): SavedContext[] | string {
+    const saved: SavedContext[] = [];
+    for (const context of this.contexts.all()) {
+      if (context.submitted) return `context ${context.id} (${context.name}) ran command streams, and what they made is the renderer's`;
+      saved.push({ id: context.id, capsetId: context.capsetId, name: context.name, resources: [...context.resources] });
+    }
+    return saved;
+  }
+
+  /** Makes the saved contexts again, with their resources (restored before them) attached. */
+  restoreContexts(saved: readonly SavedContext[]): void {
+    for (const { id, capsetId, name, resources } of saved) {
+      const context = this.contexts.create(id, capsetId, name);
+      this.renderer.createContext(id, capsetId, name);
+      for (const resourceId of resources) {
+        const resource = this.scope.resources.get(resourceId);
+        if (resource) this.attach(context, resource);
+      }
+    }
   }
 
   resourceCreate3d(request: Uint8Array): void {
@@ -226,6 +252,7 @@ export class VirglCommands {
     check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
     check(cmd.size % 4 === 0 && cmd.size <= this.scope.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.scope.limits.maxSubmitBytes})`);
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
+    context.submitted = true;
     return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size), (resourceId) => this.answerWindow(context, resourceId));
   }
 

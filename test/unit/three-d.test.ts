@@ -230,6 +230,32 @@ describe('SUBMIT_3D', () => {
   });
 });
 
+describe('snapshots with 3D offered', () => {
+  it("saves a context that never ran a stream (Linux's own DRM clients make one) with its resources, and refuses one that did", async () => {
+    const r = virglRig();
+    await ctxCreate(r, 1, 0, 'fbdev');
+    await send(r, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 7, format: VIRGL_B8G8R8X8, width: 32, height: 32 });
+    await attachBacking(r, 7, 0x40000, 32 * 32 * 4);
+    await send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 7 });
+    const state = structuredClone(r.device.saveState());
+    expect(state.contexts).toEqual([{ id: 1, capsetId: 2, name: 'fbdev', resources: [7] }]);
+
+    const copy = virglRig();
+    copy.ram.set(r.ram);
+    copy.device.restoreState(state);
+    expect(copy.renderer.stats.contexts).toBe(1);
+    // The context is there again, with resource 7 attached: detaching it works once, then is refused.
+    const detach = () => send(copy, W.ResourceOnly, { hdr: hdr(C.CTX_DETACH_RESOURCE, { ctxId: 1 }), resourceId: 7 }).then(responseType);
+    expect(await detach()).toBe(R.OK_NODATA);
+    expect(await detach()).toBe(R.ERR_INVALID_PARAMETER);
+    // A device without 3D cannot take it.
+    expect(() => rig({ scanouts: [{ width: 32, height: 32 }] }).device.restoreState(state)).toThrow(/offers no 3D/);
+
+    await submit(r, 1, [0]);
+    expect(() => r.device.saveState()).toThrow(/context 1 \(fbdev\) ran command streams/);
+  });
+});
+
 describe('trace recording', () => {
   it('writes the device, the capset read, each command with its answer, and the guest bytes a transfer reads', async () => {
     const r = virglRig();
