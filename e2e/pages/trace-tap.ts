@@ -47,6 +47,7 @@ export class TraceTap implements TraceSink {
   private readonly resources3d = new Map<number, { format: number; width: number; height: number }>();
   private readonly scanouts = new Map<number, Shown>();
   private armed: string | null = null;
+  private retakes = 0;
   readonly frames: TappedFrame[] = [];
   /** Each frame's RGBA8 pixels, deflated, once read. */
   private readonly pictures: Promise<Blob>[] = [];
@@ -56,9 +57,14 @@ export class TraceTap implements TraceSink {
     private readonly scanout: number,
   ) {}
 
-  /** The next flush of a 3D resource on the scanout is read back, under `label`. */
-  arm(label: string): void {
+  /**
+   * The next flush of a 3D resource on the scanout is read back, under
+   * `label`; while its frame is flat (fewer than 3 colours: a scene's setup),
+   * up to `retakes` more, the flush after each.
+   */
+  arm(label: string, retakes = 0): void {
     this.armed = label;
+    this.retakes = retakes;
   }
 
   get bytes(): number {
@@ -152,7 +158,9 @@ export class TraceTap implements TraceSink {
     const resource = this.resources3d.get(resourceId);
     if (this.armed === null || shown?.resourceId !== resourceId || !resource) return;
     const { x, y, width, height } = shown.rect;
-    this.frames.push({ label: this.armed, command, resourceId, width, height });
+    const label = this.armed;
+    const retakes = this.retakes;
+    this.frames.push({ label, command, resourceId, width, height });
     this.armed = null;
     const stride = width * 4;
     const read = this.worker().virglTransferFromHost({ ctxId: 0, resourceId, level: 0, box: { x, y, z: 0, w: width, h: height, d: 1 }, offset: 0, stride, layerStride: stride * height }, stride * height);
@@ -160,8 +168,19 @@ export class TraceTap implements TraceSink {
       read.then((pixels) => {
         const rgba = new Uint8Array(stride * height);
         convertToRgba({ format: resource.format, pixels, stride, x: 0, y: 0, width, height }, rgba, stride, 0, 0, false);
+        if (retakes > 0 && this.armed === null && distinctColours(rgba) < DRAWN_COLOURS) this.arm(label, retakes - 1);
         return new Response(new Blob([rgba]).stream().pipeThrough(new CompressionStream('deflate'))).blob();
       }),
     );
   }
+}
+
+/** Colours a frame that shows something has at least: a scene's setup frames are one flat colour. */
+export const DRAWN_COLOURS = 3;
+
+/** How many distinct colours `rgba` has, counting up to `enough`. */
+export function distinctColours(rgba: Uint8Array, enough = DRAWN_COLOURS): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < rgba.length && seen.size < enough; i += 4) seen.add((rgba[i]! << 16) | (rgba[i + 1]! << 8) | rgba[i + 2]!);
+  return seen.size;
 }
