@@ -116,10 +116,9 @@ class Harness {
   }
 
   /**
-   * A flush is answered once the worker has read the last one (a fenced one;
-   * an unfenced one at once): the worker reads the shared pixels when it
-   * draws the next frame, so a transfer before then may show early.
-   * `presented()` waits for that frame.
+   * A flush, fenced or not, is answered at once (as QEMU answers it): the
+   * worker reads the shared pixels when it draws the next frame, so a
+   * transfer before then may show early. `presented()` waits for that frame.
    */
   flush(id: number, r: W.Rect, fenced = false): Promise<number> {
     return this.control(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, fenced ? HeaderFlag.FENCE : 0), r, resourceId: id });

@@ -669,19 +669,18 @@ export class VirtioGpuDevice {
   }
 
   /**
-   * Hands the damage to the presenter once it has read the last flush: until
-   * then the flushes gather, and their fences wait, so a guest that waits on
-   * them (Linux does) draws no faster than the display shows. A blob
-   * scanout's pixels are copied from the guest's pages then; a 2D image's
-   * came with its transfers.
+   * Hands the damage to the presenter. A blob scanout's pixels are copied
+   * from the guest's pages first, and only once the presenter has read the
+   * last copy: until then the flushes gather, and their fences wait.
    */
   private flushScanout(scanout: Scanout, damage: Rect): Promise<void> | void {
+    if (!scanout.blob) return this.presenterFlush(scanout.index, damage);
     if (scanout.held) {
       scanout.heldDamage.add(damage);
       return scanout.held;
     }
     const unread = this.presenterUnread(scanout.index);
-    if (!unread) return this.flushNow(scanout, damage);
+    if (!unread) return this.flushBlob(scanout, damage);
     scanout.heldDamage.add(damage);
     const release = (): void => this.releaseHeld(scanout);
     scanout.held = unread.then(release, (error: unknown) => {
@@ -691,22 +690,17 @@ export class VirtioGpuDevice {
     return scanout.held;
   }
 
-  /** Flushes what the held flushes gathered (a blob's from its pages as they are now) onto the scanout as it is now; never throws (the fences wait on it). */
+  /** Copies what the held flushes gathered, from the pages as they are now, onto the scanout as it is now; never throws (the fences wait on it). */
   private releaseHeld(scanout: Scanout): void {
     scanout.held = null;
     const damage = scanout.heldDamage;
     try {
-      if (!damage.empty && scanout.enabled && intersectInto(this.heldRect, damage.rect, scanout.rect)) this.flushNow(scanout, this.heldRect);
+      if (!damage.empty && scanout.blob && intersectInto(this.heldRect, damage.rect, scanout.rect)) this.flushBlob(scanout, this.heldRect);
     } catch (error) {
       this.report('held flush', error);
     } finally {
       damage.clear();
     }
-  }
-
-  private flushNow(scanout: Scanout, damage: Rect): void {
-    if (scanout.blob) this.flushBlob(scanout, damage);
-    else this.presenterFlush(scanout.index, damage);
   }
 
   /** Copies `damage` (framebuffer coordinates, inside the scanout rect) from the blob's pages and tells the presenter. */
