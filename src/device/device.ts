@@ -34,7 +34,7 @@ export interface DeviceFeatures {
   resourceUuid?: boolean;
   /** Offer VIRTIO_GPU_F_RESOURCE_BLOB (guest-memory blobs and SET_SCANOUT_BLOB). Default true. */
   resourceBlob?: boolean;
-  /** Offer VIRTIO_GPU_F_VIRGL: 3D contexts, the virgl capsets and SUBMIT_3D. Default false until a renderer draws them. */
+  /** Offer VIRTIO_GPU_F_VIRGL: 3D contexts, the virgl capsets and SUBMIT_3D. Default false: the device alone draws nothing in 3D (the v86 embedding turns it on, with the GPU worker's renderer). */
   virgl?: boolean;
   /** Offer VIRTIO_GPU_F_CONTEXT_INIT (contexts name their capset; fences per ring). Default false; needs virgl. */
   contextInit?: boolean;
