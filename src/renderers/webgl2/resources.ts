@@ -7,6 +7,7 @@
  * vertex and uniform data and another for index data are filled from that
  * copy when they are used after a change.
  */
+import type { SharedTexture } from '../../presenters/compositing-presenter.ts';
 import { VirglTarget } from '../../protocol/virgl-formats.ts';
 import type { BackingAccess, Resource3dParams, Transfer3d } from '../renderer-3d.ts';
 import { glFormat, GL, type GlFormat } from './formats.ts';
@@ -42,6 +43,8 @@ export interface TextureResource {
   readonly target: number;
   readonly texture: WebGLTexture;
   readonly levels: number;
+  /** Level 0 as a surface sharing the context shows it (one object, so that a present allocates nothing). */
+  readonly shown: SharedTexture;
 }
 
 export type GlResource = BufferResource | TextureResource;
@@ -118,7 +121,7 @@ export class GlResources {
     // Sampler objects set filtering per draw; a texture alone must still be complete for its levels.
     gl.texParameteri(target, gl.TEXTURE_MAX_LEVEL, params.lastLevel);
     gl.bindTexture(target, null);
-    this.resources.set(id, { kind: 'texture', id, params, format, target, texture, levels });
+    this.resources.set(id, { kind: 'texture', id, params, format, target, texture, levels, shown: { texture, width: params.width, height: params.height } });
   }
 
   destroy(id: number): void {

@@ -124,6 +124,6 @@ export class WebGL2VirglRenderer implements Renderer3d {
   picture(resourceId: number): SharedTexture | null {
     const resource = this.resources.get(resourceId);
     if (resource?.kind !== 'texture' || resource.format.internalFormat !== GL.RGBA8) return null;
-    return { texture: resource.texture, width: resource.params.width, height: resource.params.height };
+    return resource.shown;
   }
 }
