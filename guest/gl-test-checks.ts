@@ -36,6 +36,7 @@ export const GL_PROGRAM_PIXELS: Readonly<Record<string, Readonly<Record<string, 
     'frame-target1-right': CYAN,
   },
   'vgw-gl-query': { 'hidden-answer': GREEN, 'visible-answer': GREEN, occluder: BLUE, visible: YELLOW },
+  'vgw-gl-xfb': { interleaved: GREEN, written: GREEN, separate: GREEN, 'captured-square': [255, 0, 255, 255], outside: BLACK },
 };
 
 export const GL_PROGRAMS = Object.keys(GL_PROGRAM_PIXELS);

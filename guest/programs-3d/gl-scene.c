@@ -146,11 +146,22 @@ static GLuint shader(const struct vgw_gl *gl, GLenum type, const char *source)
 
 GLuint vgw_gl_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[])
 {
+	return vgw_gl_capturing_program(gl, vertex, fragment, attributes, NULL, GL_INTERLEAVED_ATTRIBS);
+}
+
+GLuint vgw_gl_capturing_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[],
+				const char *const varyings[], GLenum buffer_mode)
+{
 	GLuint p = glCreateProgram();
 	glAttachShader(p, shader(gl, GL_VERTEX_SHADER, vertex));
 	glAttachShader(p, shader(gl, GL_FRAGMENT_SHADER, fragment));
 	for (GLuint i = 0; attributes && attributes[i]; i++)
 		glBindAttribLocation(p, i, attributes[i]);
+	GLsizei captured = 0;
+	while (varyings && varyings[captured])
+		captured++;
+	if (captured)
+		glTransformFeedbackVaryings(p, captured, varyings, buffer_mode);
 	glLinkProgram(p);
 	GLint ok = 0;
 	glGetProgramiv(p, GL_LINK_STATUS, &ok);

@@ -40,6 +40,9 @@ void vgw_gl_probe(const struct vgw_gl *gl, const char *probe, int x, int y);
 /* Probes the window pixel at a fraction of the width and height. */
 void vgw_gl_probe_at(const struct vgw_gl *gl, const char *probe, double x_fraction, double y_fraction);
 GLuint vgw_gl_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[]);
+/* As vgw_gl_program, capturing the NULL-ended `varyings` by transform feedback in `buffer_mode` (GLES 3). */
+GLuint vgw_gl_capturing_program(const struct vgw_gl *gl, const char *vertex, const char *fragment, const char *const attributes[],
+				const char *const varyings[], GLenum buffer_mode);
 /* Vertices of (x, y, r, g, b) floats in a new array buffer, drawn by a program that colours each by its attribute (now in use). */
 void vgw_gl_coloured_vertices(const struct vgw_gl *gl, const float *vertices, size_t bytes);
 GLuint vgw_gl_buffer(GLenum target, const void *data, GLsizeiptr size);

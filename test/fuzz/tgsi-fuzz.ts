@@ -59,7 +59,7 @@ function keyFor(shader: Shader, c: KeyChoice): ShaderKey {
   shader.outputs.forEach((o, i) => {
     if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = c.varyingModes[i % c.varyingModes.length] ?? 'smooth';
   });
-  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes };
+  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes, captures: [] };
 }
 
 // ---- mutations of the real shaders

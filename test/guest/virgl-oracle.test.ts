@@ -72,12 +72,20 @@ async function recordAndReplay(name: string, command: string, seconds: number): 
   return replay(name, file, output);
 }
 
+const RED = [255, 0, 0, 255];
+
 /**
  * Probes whose colour in a trace differs from a live run's: the recording
- * renderer draws nothing, so it answers every occlusion query that nothing
- * passed, and vgw-gl-query marks the visible rectangle's answer wrong (red).
+ * renderer draws nothing, so it answers every query that nothing passed or
+ * was written, and gives back no captured vertices. vgw-gl-query marks the
+ * visible rectangle's answer wrong (red), vgw-gl-xfb its three checks of what
+ * the guest read back (the square drawn from the capture is drawn on the host,
+ * so the reference draws it right).
  */
-const TRACED_OTHERWISE: Readonly<Record<string, Record<string, readonly number[]>>> = { 'vgw-gl-query': { 'visible-answer': [255, 0, 0, 255] } };
+const TRACED_OTHERWISE: Readonly<Record<string, Record<string, readonly number[]>>> = {
+  'vgw-gl-query': { 'visible-answer': RED },
+  'vgw-gl-xfb': { interleaved: RED, written: RED, separate: RED },
+};
 
 /** Probes of images the programs draw off screen (render targets they read back), not on the scanout. */
 const OFF_SCREEN = /^(texture|target)/;

@@ -68,6 +68,12 @@ function write(name: string, shader: Shader, source: string): string {
 
 const MODES: readonly VaryingMode[] = ['flat', 'centroid', 'linear', 'linear-centroid', 'smooth'];
 
+/** Transform feedback of the first output declared: an interleaved vec4 of mixed components, then one dword. */
+function busyCaptures(shader: Shader): number[][] {
+  const first = shader.outputs[0]?.first;
+  return first === undefined ? [] : [[first * 4 + 3, first * 4, first * 4 + 1, first * 4 + 2], [first * 4 + 1]];
+}
+
 /** A key with every option away from its default, to reach the emitter's other paths. */
 function busyKey(shader: Shader): ShaderKey {
   const swizzles = shader.samplerViews.map((_, i) => ['bgr1', '000r', 'rrr1', 'r0g1'][i % 4] ?? '');
@@ -76,7 +82,7 @@ function busyKey(shader: Shader): ShaderKey {
     shader.outputs.forEach((o, i) => {
       if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = MODES[i % MODES.length]!;
     });
-    return { stage: 'vertex', attributes: ['int', 'uint', 'bgra', 'float'], varyings, swizzles, flipY: true, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES };
+    return { stage: 'vertex', attributes: ['int', 'uint', 'bgra', 'float'], varyings, swizzles, flipY: true, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES, captures: busyCaptures(shader) };
   }
   return { stage: 'fragment', colorBuffers: ['float', 'int', 'uint', 'float'], flatShade: true, twoSidedColor: true, spriteCoords: 0b11, spriteOrigin: 'lower-left', swizzles, clampedRefs: 0xffff, clipPlanes: BUSY_CLIP_PLANES, alphaFunc: 4 };
 }
@@ -311,7 +317,7 @@ void main() {
         '  4: MOV OUT[0], TEMP[3]',
         '  5: END',
       ].join('\n'),
-      { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: true, clampedRefs: 0, clipPlanes: 0 },
+      { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: true, clampedRefs: 0, clipPlanes: 0, captures: [] },
     );
     expect(source).toBe(`#version 300 es
 precision highp float;
@@ -456,20 +462,37 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(out.source).toContain('(gl_FrontFacing ? vgw_COLOR_0 : vgw_BCOLOR_0)');
     expect(out.source).toContain('vgw_GENERIC_3 * gl_FragCoord.w');
     const vs = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], GENERIC[3]', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0]', '  2: END'].join('\n'));
-    const vsOut = emitted(vs, { stage: 'vertex', attributes: [], varyings: fragmentVaryingModes(fs, fsKey), swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 });
+    const vsOut = emitted(vs, { stage: 'vertex', attributes: [], varyings: fragmentVaryingModes(fs, fsKey), swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0, captures: [] });
     expect(vsOut.source).toContain('centroid out vec4 vgw_GENERIC_3;');
     expect(vsOut.source).toContain('vgw_GENERIC_3 = uintBitsToFloat(o1) * gl_Position.w;');
   });
 
+  it('captures stream output as flat uint varyings of the guest bits, before the y flip', () => {
+    const vs = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], GENERIC[3]', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0]', '  2: END'].join('\n'));
+    const key: VertexShaderKey = { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: true, clampedRefs: 0, clipPlanes: 0, captures: [[0, 1, 2, 3], [6], [7, 5], [4, 5, 1]] };
+    const out = emitted(vs, key);
+    expect(out.source).toContain('flat out uvec4 vgw_xfb0;');
+    expect(out.source).toContain('flat out uint vgw_xfb1;');
+    expect(out.source).toContain('flat out uvec2 vgw_xfb2;');
+    expect(out.source).toContain('vgw_xfb1 = o1.z;');
+    expect(out.source).toContain('vgw_xfb2 = o1.wy;');
+    expect(out.source).toContain('vgw_xfb3 = uvec3(o1.xy, o0.y);');
+    const source = out.source.split('\n');
+    expect(source.findIndex((l) => l.includes('vgw_xfb0 = o0;'))).toBeGreaterThan(source.findIndex((l) => l.includes('gl_Position.y = -gl_Position.y;')));
+    const refused = emitGlsl(vs, { ...key, captures: [[9]] });
+    expect(refused.ok ? 'translated' : refused.error).toBe('stream output of OUT[2], which the shader does not declare');
+  });
+
   it('gives keys a string form that is stable and tells them apart', () => {
-    const vsKey: VertexShaderKey = { stage: 'vertex', attributes: ['float', 'int', 'bgra'], varyings: { b: 'flat', a: 'linear', c: 'smooth' }, swizzles: ['rgba', 'bgr1'], flipY: true, clampedRefs: 0, clipPlanes: 0 };
-    expect(shaderKeyString(vsKey)).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=0|y=1|c=0');
+    const vsKey: VertexShaderKey = { stage: 'vertex', attributes: ['float', 'int', 'bgra'], varyings: { b: 'flat', a: 'linear', c: 'smooth' }, swizzles: ['rgba', 'bgr1'], flipY: true, clampedRefs: 0, clipPlanes: 0, captures: [] };
+    expect(shaderKeyString(vsKey)).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=0|y=1|c=0|x=');
+    expect(shaderKeyString({ ...vsKey, captures: [[4, 5], [1]] })).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=0|y=1|c=0|x=4.5,1');
     expect(shaderKeyString({ ...vsKey, varyings: { c: 'smooth', a: 'linear', b: 'flat' } })).toBe(shaderKeyString(vsKey));
     expect(shaderKeyString({ ...vsKey, flipY: false })).not.toBe(shaderKeyString(vsKey));
     expect(shaderKeyString(fsKey)).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0|a=7');
     expect(shaderKeyString({ ...fsKey, clipPlanes: 5 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=5|a=7');
     expect(shaderKeyString({ ...fsKey, alphaFunc: 3 })).toBe('fs|o=f|f=11|p=0u|s=|r=0|c=0|a=3');
-    expect(shaderKeyString({ ...vsKey, clampedRefs: 2 })).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=2|y=1|c=0');
+    expect(shaderKeyString({ ...vsKey, clampedRefs: 2 })).toBe('vs|a=fib|v=a:linear,b:flat|s=,bgr1|r=2|y=1|c=0|x=');
     expect(shaderKeyString(defaultShaderKey(corpus.find((c) => c.name === 'vtest-glsl-indexing-fs1')!.shader))).toBe('fs|o=ffff|f=00|p=0u|s=|r=0|c=0|a=7');
   });
 
@@ -485,7 +508,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
 
   it('clips by user planes: the vertex shader hands the enabled distances over and the fragment shader discards behind them', () => {
     const vs = parsed(['VERT', 'DCL IN[0]', 'DCL OUT[0], POSITION', 'DCL OUT[1], CLIPVERTEX', '  0: MOV OUT[0], IN[0]', '  1: MOV OUT[1], IN[0].yxzw', '  2: END'].join('\n'));
-    const key: VertexShaderKey = { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: true, clipPlanes: 0b10001 };
+    const key: VertexShaderKey = { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: true, clipPlanes: 0b10001, captures: [] };
     const planes = emitted(vs, key);
     expect(planes.uniforms).toContain('vgw_clip_planes');
     expect(planes.source).toContain('uniform vec4[8] vgw_clip_planes;');
@@ -548,7 +571,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
 
   it('types attributes and colour outputs from the key, swaps BGRA attributes and broadcasts COLOR0 to every buffer', () => {
     const vs = parsed(['VERT', 'DCL IN[0]', 'DCL IN[1]', 'DCL IN[2]', 'DCL SV[0], VERTEXID', 'DCL OUT[0], POSITION', 'DCL TEMP[0]', '  0: ADD TEMP[0], IN[0], IN[1]', '  1: UADD TEMP[0].x, IN[2].xxxx, SV[0].xxxx', '  2: MOV OUT[0], TEMP[0]', '  3: END'].join('\n'));
-    const vsOut = emitted(vs, { stage: 'vertex', attributes: ['bgra', 'float', 'uint'], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 });
+    const vsOut = emitted(vs, { stage: 'vertex', attributes: ['bgra', 'float', 'uint'], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0, captures: [] });
     expect(vsOut.source).toContain('layout(location = 2) in uvec4 vgw_attr2;');
     expect(vsOut.source).toContain('vgw_attr0.zyxw + vgw_attr1');
     expect(vsOut.source).toContain('vgw_attr2.x + uint(ivec4(gl_VertexID + vgw_base_vertex, 0, 0, 0).x)');
@@ -574,7 +597,7 @@ describe('GLSL emitter: keys, interfaces and refusals', () => {
     expect(refusal(['FRAG', 'DCL IN[0], PRIM_ID, CONSTANT', 'DCL OUT[0], COLOR', '  0: MOV OUT[0], IN[0]', '  1: END'].join('\n'))).toBe('fragment shader input PRIM_ID is not available in WebGL2');
     expect(refusal(['FRAG', 'DCL OUT[0], STENCIL', '  0: END'].join('\n'))).toBe('fragment shader output STENCIL is not available in WebGL2');
     expect(refusal(['VERT', 'DCL OUT[0], LAYER', '  0: END'].join('\n'))).toBe('vertex shader output LAYER is not available in WebGL2');
-    expect(refusal(frag('  0: MOV TEMP[0], IN[0]'), { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0 })).toBe('a vertex shader key for a fragment shader');
+    expect(refusal(frag('  0: MOV TEMP[0], IN[0]'), { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], flipY: false, clampedRefs: 0, clipPlanes: 0, captures: [] })).toBe('a vertex shader key for a fragment shader');
     expect(refusal(['FRAG', 'DCL IN[0], GENERIC[0], PERSPECTIVE', 'DCL OUT[0], COLOR', 'IMM[0] INT32 {1, 1, 0, 0}', '  0: SWITCH IN[0].xxxx', '  1: CASE IMM[0].xxxx', '  2: BRK', '  3: CASE IMM[0].yyyy', '  4: ENDSWITCH', '  5: END'].join('\n'))).toBe('CASE 1 appears twice in one SWITCH');
   });
 

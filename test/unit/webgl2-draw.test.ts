@@ -12,6 +12,7 @@ import { ContextExecutor, MAX_CONTEXT_OBJECTS, MAX_CONTEXT_SHADER_CHARS } from '
 import { frontFace } from '../../src/renderers/webgl2/gallium-gl.ts';
 import { ProgramCache } from '../../src/renderers/webgl2/programs.ts';
 import { GlResources } from '../../src/renderers/webgl2/resources.ts';
+import { streamLayout } from '../../src/renderers/webgl2/stream-output.ts';
 
 type Call = [name: string, args: unknown[]];
 
@@ -88,6 +89,15 @@ function drawing(rasterizer: Partial<RasterizerState>, scaleY = 4, shaders = { v
 }
 
 const argsOf = (calls: Call[], name: string) => calls.filter(([n]) => n === name).map(([, args]) => args);
+
+/** A vertex shader capturing OUT[1].xy then OUT[0].w into buffer slot 1 (3 dwords a vertex), or as `outputs` say. */
+function capturing(outputs = [{ registerIndex: 1, startComponent: 0, numComponents: 2, buffer: 1, dstOffset: 0, stream: 0 }, { registerIndex: 0, startComponent: 3, numComponents: 1, buffer: 1, dstOffset: 2, stream: 0 }], strides = [0, 3, 0, 0]) {
+  const vs = 'VERT\nDCL IN[0]\nDCL OUT[0], POSITION\nDCL OUT[1], GENERIC[0]\n  0: MOV OUT[0], IN[0]\n  1: MOV OUT[1], IN[0]\n  2: END\n';
+  const drawn = drawing({ rasterizerDiscard: true });
+  drawn.executor.createShader(12, { stage: ShaderStage.VERTEX, numTokens: 0, outputCount: outputs.length, strides: Uint32Array.from(strides), outputs }, text(vs));
+  drawn.executor.bindShader(ShaderStage.VERTEX, 12);
+  return drawn;
+}
 
 describe('WebGL2 draws', () => {
   it('takes gallium\'s counter-clockwise front as GL\'s clockwise one, into a texture and into a y-flipped window alike', () => {
@@ -172,5 +182,96 @@ describe('what a guest context may hold', () => {
     executor.destroyObject(ObjectType.SHADER, 100);
     executor.createShader(101, info, big);
     expect(log).toHaveLength(1);
+  });
+
+  it('captures stream output with WebGL2 transform feedback, each draw at the byte its target has got to, a new list of targets starting over', () => {
+    const { executor, resources, calls, log } = capturing();
+    executor.createStreamoutTarget(50, 1, 8, 200);
+    executor.setStreamoutTargets(0, Uint32Array.of(0, 50), 2);
+    executor.drawVbo(DRAW);
+    executor.drawVbo({ ...DRAW, count: 4 });
+    expect(argsOf(calls, 'transformFeedbackVaryings').map(([, names]) => names)).toEqual([['vgw_xfb0']]);
+    // 3 dwords a vertex; the second draw appends after the first triangle's 36 bytes, and its fourth vertex is no primitive.
+    expect(argsOf(calls, 'bindBufferRange').map(([, index, , offset, size]) => [index, offset, size])).toEqual([[0, 8, 36], [0, 44, 36]]);
+    expect(argsOf(calls, 'beginTransformFeedback')).toHaveLength(2);
+    expect(argsOf(calls, 'endTransformFeedback')).toHaveLength(2);
+    // Pausing and resuming (the same list again) goes on; a new target for the buffer starts over, as the reference host does.
+    executor.setStreamoutTargets(0, new Uint32Array(0), 0);
+    executor.drawVbo(DRAW);
+    executor.setStreamoutTargets(0, Uint32Array.of(0, 50), 2);
+    executor.drawVbo(DRAW);
+    executor.createStreamoutTarget(51, 1, 8, 200);
+    executor.setStreamoutTargets(0, Uint32Array.of(0, 51), 2);
+    executor.drawVbo(DRAW);
+    expect(argsOf(calls, 'beginTransformFeedback')).toHaveLength(4);
+    expect(argsOf(calls, 'bindBufferRange').map(([, , , offset]) => offset)).toEqual([8, 44, 80, 8]);
+    expect(log).toEqual([]);
+    // What the GPU wrote is read back before the CPU copy is read.
+    const buffer = resources.get(1)!;
+    if (buffer.kind !== 'buffer') throw new Error('not a buffer');
+    expect(buffer.gpuWritten).toEqual({ start: 8, end: 116 });
+    resources.bytesOf(buffer);
+    expect(argsOf(calls, 'getBufferSubData').map(([, offset, , start, length]) => [offset, start, length])).toEqual([[8, 8, 108]]);
+    expect(buffer.gpuWritten.start >= buffer.gpuWritten.end).toBe(true);
+  });
+
+  it('captures the primitives that fit when a target overflows, and draws the rest without capture', () => {
+    const { executor, calls } = capturing();
+    executor.createStreamoutTarget(50, 1, 0, 80);
+    executor.setStreamoutTargets(0, Uint32Array.of(0, 50), 2);
+    executor.drawVbo({ ...DRAW, count: 9 });
+    // 80 bytes hold two triangles of 36 bytes.
+    expect(argsOf(calls, 'bindBufferRange').map(([, index, , offset, size]) => [index, offset, size])).toEqual([[0, 0, 72]]);
+    expect(argsOf(calls, 'drawArraysInstanced')).toEqual([[4, 0, 6, 1], [4, 6, 3, 1]]);
+  });
+
+  it('draws without capture, and says so once, what WebGL2 cannot capture: strips, indexed draws, layouts with holes', () => {
+    const strip = capturing();
+    strip.executor.createStreamoutTarget(50, 1, 0, 96);
+    strip.executor.setStreamoutTargets(0, Uint32Array.of(0, 50), 2);
+    strip.executor.drawVbo({ ...DRAW, mode: 5 });
+    strip.executor.drawVbo({ ...DRAW, mode: 5 });
+    strip.executor.setIndexBuffer(1, 2, 0);
+    strip.executor.drawVbo({ ...DRAW, indexed: true });
+    expect(argsOf(strip.calls, 'beginTransformFeedback')).toEqual([]);
+    expect(strip.log).toEqual([
+      'virgl: transform feedback of a strip, loop or fan: WebGL2 captures only point, line and triangle lists; drawn without capture',
+      'virgl: transform feedback of an indexed draw: WebGL2 captures only non-indexed draws; drawn without capture',
+    ]);
+    const holes = capturing([{ registerIndex: 1, startComponent: 0, numComponents: 2, buffer: 0, dstOffset: 1, stream: 0 }], [3, 0, 0, 0]);
+    holes.executor.drawVbo(DRAW);
+    expect(argsOf(holes.calls, 'transformFeedbackVaryings')).toEqual([]);
+    expect(argsOf(holes.calls, 'drawArraysInstanced')).toHaveLength(1);
+    expect(holes.log).toEqual(['virgl: transform feedback cannot be captured: stream output that skips dwords of a vertex (WebGL2 captures varyings back to back); drawn without it']);
+  });
+
+  it('draws as many vertices as a stream-output target holds for a draw counting from it', () => {
+    const { executor, calls } = capturing();
+    executor.createStreamoutTarget(50, 1, 0, 96);
+    executor.setStreamoutTargets(0, Uint32Array.of(0, 50), 2);
+    executor.drawVbo({ ...DRAW, count: 6 });
+    executor.setStreamoutTargets(0, new Uint32Array(0), 0);
+    executor.drawVbo({ ...DRAW, count: 0, countFromStreamOutput: 50 });
+    expect(argsOf(calls, 'drawArraysInstanced').at(-1)).toEqual([4, 0, 6, 1]);
+  });
+});
+
+describe('stream output laid out for WebGL2', () => {
+  const output = (registerIndex: number, startComponent: number, numComponents: number, buffer: number, dstOffset: number) => ({ registerIndex, startComponent, numComponents, buffer, dstOffset, stream: 0 });
+  const info = (outputs: ReturnType<typeof output>[], strides: number[]) => ({ stage: ShaderStage.VERTEX, numTokens: 0, outputCount: outputs.length, strides: Uint32Array.from(strides), outputs });
+
+  it('interleaves one buffer in chunks of four dwords, and separates several of at most four each', () => {
+    expect(streamLayout(info([], [0, 0, 0, 0]))).toBeNull();
+    expect(streamLayout(info([output(2, 0, 4, 0, 0), output(0, 1, 2, 0, 4)], [6, 0, 0, 0]))).toEqual({ varyings: [[8, 9, 10, 11], [1, 2]], interleaved: true, buffers: [0], vertexBytes: [24] });
+    expect(streamLayout(info([output(3, 0, 1, 2, 1), output(1, 0, 4, 0, 0), output(4, 2, 1, 2, 0)], [4, 0, 2, 0]))).toEqual({ varyings: [[4, 5, 6, 7], [18, 12]], interleaved: false, buffers: [0, 2], vertexBytes: [16, 8] });
+  });
+
+  it('refuses by name what WebGL2 cannot capture', () => {
+    expect(streamLayout(info([output(1, 0, 4, 0, 0), output(2, 0, 4, 0, 4), output(3, 0, 1, 1, 0)], [8, 1, 0, 0]))).toMatch(/more than 4 dwords in one/);
+    expect(streamLayout(info([output(1, 0, 2, 0, 2)], [4, 0, 0, 0]))).toMatch(/skips dwords/);
+    expect(streamLayout(info([output(1, 0, 2, 0, 2)], [3, 0, 0, 0]))).toMatch(/past the 3 dwords/);
+    expect(streamLayout(info([output(1, 3, 2, 0, 0)], [2, 0, 0, 0]))).toMatch(/components 3\+2/);
+    expect(streamLayout(info([output(1, 0, 2, 0, 0), output(2, 0, 1, 0, 1)], [3, 0, 0, 0]))).toMatch(/two stream outputs write dword 1/);
+    expect(streamLayout(info([{ ...output(1, 0, 1, 0, 0), stream: 1 }], [1, 0, 0, 0]))).toMatch(/vertex stream 1/);
   });
 });

@@ -37,6 +37,8 @@ function answersOf(queries: GuestQueries): { done: boolean; answers: { resourceI
 /** virgl_host_query_state: DONE, a 4-byte result, the result as 64 bits. */
 const state = (result: number) => [1, 0, 0, 0, 4, 0, 0, 0, result & 0xff, (result >> 8) & 0xff, 0, 0, 0, 0, 0, 0];
 
+const counts = (primitives = 0, emitted = 0, overflows = 0) => ({ primitives, captured: { emitted, overflows } });
+
 const make = (queries: GuestQueries, type: number, resource = 9): GuestQuery => {
   const made = queries.make({ type, index: 0, resource, offset: 0 });
   if (typeof made === 'string') throw new Error(made);
@@ -46,7 +48,7 @@ const make = (queries: GuestQueries, type: number, resource = 9): GuestQuery => 
 describe('guest queries on WebGL2', () => {
   it("answers an occlusion counter once the GPU has the result, as the reference does on a GLES host (1024 for 'some passed')", () => {
     const { gl, calls, results } = fakeGl();
-    const queries = new GuestQueries(gl, () => 0);
+    const queries = new GuestQueries(gl, counts());
     const counter = make(queries, QueryType.OCCLUSION_COUNTER);
     expect(queries.begin(counter)).toBeNull();
     queries.end(counter);
@@ -61,7 +63,7 @@ describe('guest queries on WebGL2', () => {
 
   it('runs predicates on their own targets, and answers one begun while another runs with nothing passed', () => {
     const { gl, calls, results } = fakeGl();
-    const queries = new GuestQueries(gl, () => 0);
+    const queries = new GuestQueries(gl, counts());
     const conservative = make(queries, QueryType.OCCLUSION_PREDICATE_CONSERVATIVE, 3);
     const predicate = make(queries, QueryType.OCCLUSION_PREDICATE, 4);
     expect(queries.begin(conservative)).toBeNull();
@@ -75,27 +77,39 @@ describe('guest queries on WebGL2', () => {
     expect(answersOf(queries).answers).toEqual([{ resourceId: 4, state: state(0) }, { resourceId: 3, state: state(1) }]);
   });
 
-  it('counts the primitives drawn while a PRIMITIVES_GENERATED query runs; stream output answers that nothing was written', () => {
+  it('counts the primitives drawn, written by transform feedback and overflowing while each counter query runs', () => {
     const { gl } = fakeGl();
-    let primitives = 10;
-    const queries = new GuestQueries(gl, () => primitives);
+    const drawn = counts(10, 3, 1);
+    const queries = new GuestQueries(gl, drawn);
     const generated = make(queries, QueryType.PRIMITIVES_GENERATED, 1);
     const emitted = make(queries, QueryType.PRIMITIVES_EMITTED, 2);
-    queries.begin(generated);
-    queries.begin(emitted);
-    primitives += 7;
+    const overflow = make(queries, QueryType.SO_OVERFLOW_PREDICATE, 3);
+    const quiet = make(queries, QueryType.SO_OVERFLOW_ANY_PREDICATE, 4);
+    for (const query of [generated, emitted, overflow]) queries.begin(query);
+    drawn.primitives += 7;
+    drawn.captured.emitted += 4;
+    drawn.captured.overflows += 2;
     queries.ask(generated);
     // Asked while running: answered only once it ended.
     expect(answersOf(queries)).toEqual({ done: false, answers: [] });
-    queries.end(generated);
-    queries.end(emitted);
-    primitives += 5;
-    queries.ask(emitted);
-    expect(answersOf(queries)).toEqual({ done: true, answers: [{ resourceId: 1, state: state(7) }, { resourceId: 2, state: state(0) }] });
+    for (const query of [generated, emitted, overflow]) queries.end(query);
+    queries.begin(quiet);
+    drawn.primitives += 5;
+    queries.end(quiet);
+    for (const query of [emitted, overflow, quiet]) queries.ask(query);
+    expect(answersOf(queries)).toEqual({
+      done: true,
+      answers: [
+        { resourceId: 1, state: state(7) },
+        { resourceId: 2, state: state(4) },
+        { resourceId: 3, state: state(1) },
+        { resourceId: 4, state: state(0) },
+      ],
+    });
   });
 
   it('refuses timer and pipeline statistics queries, which the capsets do not offer', () => {
-    const queries = new GuestQueries(fakeGl().gl, () => 0);
+    const queries = new GuestQueries(fakeGl().gl, counts());
     for (const type of [QueryType.TIMESTAMP, QueryType.TIME_ELAPSED, QueryType.TIMESTAMP_DISJOINT, QueryType.GPU_FINISHED, QueryType.PIPELINE_STATISTICS]) {
       expect(queries.make({ type, index: 0, resource: 1, offset: 0 })).toMatch(/capsets do not offer/);
     }

@@ -13,6 +13,7 @@ import { blendFactor, blendFunc, compareFunc, cullFace, frontFace, primitiveMode
 import type { LinkedProgram, ProgramCache } from './programs.ts';
 import { primitivesOf } from './queries.ts';
 import type { GlResources } from './resources.ts';
+import { StreamCapture, type CaptureCounts } from './stream-output.ts';
 import type { SubContext } from './sub-context.ts';
 import { vertexFormat } from './vertex-formats.ts';
 
@@ -37,6 +38,9 @@ export class Drawer {
   private enabledAttributes = 0;
   /** Primitives of the draws that reached GL, as PRIMITIVES_GENERATED counts them. */
   primitives = 0;
+  /** Primitives captured and draws that overflowed their stream-output targets. */
+  readonly captured: CaptureCounts = { emitted: 0, overflows: 0 };
+  private readonly capture: StreamCapture;
   /** What was already reported (state WebGL2 cannot draw, draws skipped), so each is said once. */
   private readonly unsupported = new Set<string>();
   private readonly maxAttributes: number;
@@ -49,12 +53,20 @@ export class Drawer {
     private readonly counts: DrawCounts,
   ) {
     this.maxAttributes = gl.getParameter(gl.MAX_VERTEX_ATTRIBS) as number;
+    this.capture = new StreamCapture(gl, resources, this.captured, (what) => this.once(what));
+  }
+
+  /** Frees what the drawer made in GL. */
+  destroy(): void {
+    for (const buffer of this.constantBuffers) this.gl.deleteBuffer(buffer);
+    this.capture.destroy();
   }
 
   draw(sub: SubContext, draw: DrawInfo): void {
     const { gl } = this;
     const mode = primitiveMode(draw.mode);
-    if (mode === undefined || draw.count === 0 || draw.instanceCount === 0) return;
+    const count = this.vertexCount(sub, draw);
+    if (mode === undefined || count === 0 || draw.instanceCount === 0) return;
     const flipY = sub.viewport.scaleY < 0;
     const linked = this.programs.forDraw(sub, this.resources, draw.mode, flipY);
     if (!linked) return;
@@ -73,25 +85,37 @@ export class Drawer {
         return this.once(`an indexed draw without an index buffer (resource ${resource}); skipped`);
       }
       // The indices start at the index buffer's offset: the guest folds the draw's start into it, and the reference host ignores start too.
-      if (offset % indexSize !== 0 || offset + draw.count * indexSize > buffer.bytes.length) {
+      if (offset % indexSize !== 0 || offset + count * indexSize > buffer.bytes.length) {
         gl.bindVertexArray(null);
-        return this.once(`${draw.count} indices of ${indexSize} bytes at offset ${offset} do not fit in resource ${resource} (${buffer.bytes.length} bytes) or are misaligned; skipped`);
+        return this.once(`${count} indices of ${indexSize} bytes at offset ${offset} do not fit in resource ${resource} (${buffer.bytes.length} bytes) or are misaligned; skipped`);
       }
       if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.once(`primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
+      if (linked.stream && sub.boundTargets.some((handle) => handle !== 0)) this.once('transform feedback of an indexed draw: WebGL2 captures only non-indexed draws; drawn without capture');
       this.resources.bindIndexBuffer(buffer);
-      this.counted(draw);
-      gl.drawElementsInstanced(mode, draw.count, type, offset, draw.instanceCount);
+      this.counted(draw.mode, count, draw.instanceCount);
+      gl.drawElementsInstanced(mode, count, type, offset, draw.instanceCount);
     } else {
-      this.counted(draw);
-      gl.drawArraysInstanced(mode, draw.start, draw.count, draw.instanceCount);
+      this.counted(draw.mode, count, draw.instanceCount);
+      this.capture.drawArrays(sub, linked.stream, draw.mode, mode, draw.start, count, draw.instanceCount);
     }
     gl.bindVertexArray(null);
   }
 
+  /** The draw's vertex count: its own, or what a stream-output target holds (DrawTransformFeedback). */
+  private vertexCount(sub: SubContext, draw: DrawInfo): number {
+    if (draw.countFromStreamOutput === 0) return draw.count;
+    const target = sub.streamTargets.get(draw.countFromStreamOutput);
+    if (!target || draw.indexed) {
+      this.once(`a draw counting from stream-output target ${draw.countFromStreamOutput}, ${target ? 'indexed' : 'which does not exist'}; skipped`);
+      return 0;
+    }
+    return target.vertexBytes > 0 ? Math.floor(target.written / target.vertexBytes) : 0;
+  }
+
   /** A draw that reaches GL. */
-  private counted(draw: DrawInfo): void {
+  private counted(mode: number, count: number, instances: number): void {
     this.counts.draws++;
-    this.primitives += primitivesOf(draw.mode, draw.count) * draw.instanceCount;
+    this.primitives += primitivesOf(mode, count) * instances;
   }
 
   private applyState(sub: SubContext): void {
@@ -261,7 +285,7 @@ export class Drawer {
       }
       if (binding.stride === 0) {
         gl.disableVertexAttribArray(i);
-        this.constantAttribute(i, buffer.bytes, offset, format.integer);
+        this.constantAttribute(i, this.resources.bytesOf(buffer), offset, format.integer);
         continue;
       }
       gl.enableVertexAttribArray(i);

@@ -17,12 +17,15 @@ import type { Drawer } from './draw.ts';
 import { compareFunc, magFilter, minFilter, wrapMode } from './gallium-gl.ts';
 import { GuestQueries, type GuestQuery, type QueryAnswer } from './queries.ts';
 import type { GlResources, TextureResource } from './resources.ts';
+import { streamLayout } from './stream-output.ts';
 import { copyOf, SubContext } from './sub-context.ts';
 
 const CLEAR_DEPTH = 1;
 const CLEAR_STENCIL = 2;
 const CLEAR_COLOR0_SHIFT = 2;
 const MAX_SUB_CONTEXTS = 16;
+/** Lists of stream-output targets a sub-context remembers as begun; past it, it forgets them all (a list bound again then starts over). */
+const MAX_STREAM_LISTS = 64;
 /** EXT_texture_filter_anisotropic's sampler parameter. */
 const TEXTURE_MAX_ANISOTROPY = 0x84fe;
 /**
@@ -45,6 +48,9 @@ export class ContextExecutor implements VirglSink {
   /** The capsets promise the guest anisotropic filtering where the context has it. */
   private readonly anisotropic: boolean;
   private readonly queries: GuestQueries;
+  /** Made on the first draw that needs it (see standIn). */
+  private emptyFramebuffer: WebGLFramebuffer | null = null;
+  private emptyRenderbuffer: WebGLRenderbuffer | null = null;
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
@@ -56,13 +62,16 @@ export class ContextExecutor implements VirglSink {
     this.subs.set(0, this.sub);
     this.drawFramebuffer = gl.createFramebuffer();
     this.anisotropic = gl.getExtension('EXT_texture_filter_anisotropic') !== null;
-    this.queries = new GuestQueries(gl, () => drawer.primitives);
+    this.queries = new GuestQueries(gl, drawer);
   }
 
   destroy(): void {
     for (const sub of this.subs.values()) this.destroySub(sub);
     this.subs.clear();
     this.gl.deleteFramebuffer(this.drawFramebuffer);
+    this.gl.deleteFramebuffer(this.emptyFramebuffer);
+    this.gl.deleteRenderbuffer(this.emptyRenderbuffer);
+    this.drawer.destroy();
   }
 
   private destroySub(sub: SubContext): void {
@@ -108,7 +117,7 @@ export class ContextExecutor implements VirglSink {
 
   createShader(handle: number, info: ShaderInfo, text: Uint8Array): void {
     const replaced = this.sub.shaders.get(handle)?.text.length ?? 0;
-    if (this.admits(this.sub.shaders, handle, text.length - replaced)) this.sub.putShader(handle, { info: copyOf(info), text: decoder.decode(text) });
+    if (this.admits(this.sub.shaders, handle, text.length - replaced)) this.sub.putShader(handle, { info: copyOf(info), text: decoder.decode(text), stream: streamLayout(info) });
   }
 
   createVertexElements(handle: number, elements: readonly VertexElement[], count: number): void {
@@ -152,8 +161,11 @@ export class ContextExecutor implements VirglSink {
     this.sub.queries.set(handle, made);
   }
 
-  createStreamoutTarget(): void {
-    this.refuse('transform feedback is not drawn yet; its targets are ignored');
+  createStreamoutTarget(handle: number, resource: number, offset: number, size: number): void {
+    const buffer = this.resources.get(resource);
+    if (buffer?.kind !== 'buffer') return this.refuse(`stream-output target ${handle}: resource ${resource} is not a buffer`);
+    if (offset % 4 !== 0) return this.refuse(`stream-output target ${handle}: offset ${offset} is not a multiple of 4`);
+    if (this.admits(this.sub.streamTargets, handle)) this.sub.streamTargets.set(handle, { resource, offset, size, written: 0, vertexBytes: 0 });
   }
 
   bindObject(type: BindableObject, handle: number): void {
@@ -204,6 +216,10 @@ export class ContextExecutor implements VirglSink {
       case ObjectType.SURFACE:
         sub.surfaces.delete(handle);
         sub.framebufferChanged = true;
+        break;
+      case ObjectType.STREAMOUT_TARGET:
+        sub.streamTargets.delete(handle);
+        for (const list of sub.streamLists) if (list.split(',').includes(String(handle))) sub.streamLists.delete(list);
         break;
       case ObjectType.QUERY: {
         const query = sub.queries.get(handle);
@@ -284,7 +300,26 @@ export class ContextExecutor implements VirglSink {
     this.sub.sampleMask = mask;
   }
 
-  setStreamoutTargets(): void {}
+  /**
+   * As the reference host does, the append bitmask is ignored (guest Mesa sends 0): a list of
+   * targets bound before continues where its captures got to (pause and resume), a new list
+   * starts its targets over (Mesa makes new targets for each glBeginTransformFeedback).
+   */
+  setStreamoutTargets(_appendBitmask: number, targets: Uint32Array, count: number): void {
+    const sub = this.sub;
+    const n = Math.min(count, sub.boundTargets.length);
+    sub.boundTargets.fill(0);
+    sub.boundTargets.set(targets.subarray(0, n));
+    if (n === 0) return;
+    const list = targets.subarray(0, n).join(',');
+    if (sub.streamLists.has(list)) return;
+    if (sub.streamLists.size >= MAX_STREAM_LISTS) sub.streamLists.clear();
+    sub.streamLists.add(list);
+    for (const handle of targets.subarray(0, n)) {
+      const target = sub.streamTargets.get(handle);
+      if (target) target.written = 0;
+    }
+  }
 
   setRenderCondition(query: number): void {
     if (query !== 0) this.refuse('conditional rendering is not offered; drawing unconditionally');
@@ -313,7 +348,7 @@ export class ContextExecutor implements VirglSink {
   }
 
   drawVbo(draw: DrawInfo): void {
-    if (!this.bindFramebuffer()) return;
+    if (!this.bindFramebuffer(this.sub.rasterizers.get(this.sub.rasterizer)?.rasterizerDiscard ?? false)) return;
     this.drawer.draw(this.sub, draw);
   }
 
@@ -362,7 +397,7 @@ export class ContextExecutor implements VirglSink {
     const box = copy.srcBox;
     if (src.kind === 'buffer' && dst.kind === 'buffer') {
       if (box.x < 0 || box.width < 0 || box.x + box.width > src.bytes.length || copy.dstX < 0 || copy.dstX + box.width > dst.bytes.length) return this.refuse('buffer copy outside its buffers');
-      dst.bytes.set(src.bytes.subarray(box.x, box.x + box.width), copy.dstX);
+      this.resources.bytesOf(dst).set(this.resources.bytesOf(src).subarray(box.x, box.x + box.width), copy.dstX);
       this.resources.changed(dst, copy.dstX, copy.dstX + box.width);
       return;
     }
@@ -408,7 +443,7 @@ export class ContextExecutor implements VirglSink {
       const buffer = this.resources.get(resourceId);
       if (buffer?.kind !== 'buffer') continue;
       const length = Math.min(state.length, buffer.bytes.length);
-      buffer.bytes.set(state.subarray(0, length));
+      this.resources.bytesOf(buffer).set(state.subarray(0, length));
       this.resources.changed(buffer, 0, length);
     }
     return done;
@@ -483,8 +518,11 @@ export class ContextExecutor implements VirglSink {
     return surface ? this.texture(surface.resource) : null;
   }
 
-  /** Binds the sub-context's framebuffer for drawing, attaching its surfaces if they changed; false when it cannot be drawn into. */
-  private bindFramebuffer(): boolean {
+  /**
+   * Binds the sub-context's framebuffer for drawing, attaching its surfaces if they changed; false when it cannot be drawn into.
+   * A draw whose rasterizer discards everything (transform feedback alone) needs none: WebGL2 still wants a complete one, so it gets an empty stand-in.
+   */
+  private bindFramebuffer(discarding = false): boolean {
     const { gl } = this;
     const sub = this.sub;
     gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, sub.framebuffer);
@@ -506,10 +544,29 @@ export class ContextExecutor implements VirglSink {
     const status = gl.checkFramebufferStatus(gl.DRAW_FRAMEBUFFER);
     if (status !== gl.FRAMEBUFFER_COMPLETE) {
       sub.framebufferChanged = true;
+      if (discarding) {
+        gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, this.standIn());
+        return true;
+      }
       this.refuse(`the framebuffer is incomplete (0x${status.toString(16)}); its draws and clears are skipped`);
       return false;
     }
     return true;
+  }
+
+  /** A complete framebuffer that draws into nothing (its one attachment is off in drawBuffers). */
+  private standIn(): WebGLFramebuffer {
+    const { gl } = this;
+    if (this.emptyFramebuffer) return this.emptyFramebuffer;
+    const framebuffer = (this.emptyFramebuffer = gl.createFramebuffer());
+    this.emptyRenderbuffer = gl.createRenderbuffer();
+    gl.bindRenderbuffer(gl.RENDERBUFFER, this.emptyRenderbuffer);
+    gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, 1, 1);
+    gl.bindRenderbuffer(gl.RENDERBUFFER, null);
+    gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, framebuffer);
+    gl.framebufferRenderbuffer(gl.DRAW_FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, this.emptyRenderbuffer);
+    gl.drawBuffers([gl.NONE]);
+    return framebuffer;
   }
 
   private clearColour(texture: TextureResource | null, drawBuffer: number, color: ColorValue): void {

@@ -12,10 +12,11 @@ import { Limit, ShaderStage } from '../../virgl/protocol.ts';
 import type { Shader } from '../../virgl/tgsi/ir.ts';
 import { parseTgsi } from '../../virgl/tgsi/parse.ts';
 import { emitGlsl, type GlslShader } from './glsl/emit.ts';
-import { ALPHA_ALWAYS, fragmentVaryingModes, shaderKeyString, type AttributeKind, type FragmentShaderKey, type ShaderKey, type SwizzleSpec, type ValueKind, type VertexShaderKey } from './glsl/key.ts';
+import { ALPHA_ALWAYS, captureName, fragmentVaryingModes, shaderKeyString, type AttributeKind, type FragmentShaderKey, type ShaderKey, type SwizzleSpec, type ValueKind, type VertexShaderKey } from './glsl/key.ts';
 import type { GlResources } from './resources.ts';
 import type { SubContext } from './sub-context.ts';
 import { isFixedPointDepth } from './formats.ts';
+import type { StreamLayout } from './stream-output.ts';
 import { vertexFormat } from './vertex-formats.ts';
 
 export interface LinkedProgram {
@@ -29,6 +30,8 @@ export interface LinkedProgram {
   readonly baseVertex: WebGLUniformLocation | null;
   readonly clipPlanes: WebGLUniformLocation | null;
   readonly alphaRef: WebGLUniformLocation | null;
+  /** What the vertex shader captures by transform feedback, or null. */
+  readonly stream: StreamLayout | null;
 }
 
 interface Translation {
@@ -85,6 +88,11 @@ export class ProgramCache {
     const vs = this.parse(vsObject.text);
     const fs = this.parse(fsObject.text);
     if (typeof vs === 'string' || typeof fs === 'string') return this.fail(`a shader does not parse: ${typeof vs === 'string' ? vs : fs}`, `${vsObject.text}${fsObject.text}`);
+    let stream = vsObject.stream;
+    if (typeof stream === 'string') {
+      this.once(`virgl: transform feedback cannot be captured: ${stream}; drawn without it`, stream);
+      stream = null;
+    }
     const clipPlanes = (sub.rasterizers.get(sub.rasterizer)?.clipPlaneEnable ?? 0) & ((1 << Limit.CLIP_PLANES) - 1);
     const fsKey = this.fragmentKey(sub, resources, mode, clipPlanes);
     const vsKey: VertexShaderKey = {
@@ -95,23 +103,27 @@ export class ProgramCache {
       swizzles: this.swizzles(sub, resources, ShaderStage.VERTEX),
       clampedRefs: this.clampedRefs(sub, resources, ShaderStage.VERTEX),
       clipPlanes,
+      captures: stream?.varyings ?? [],
     };
     const vsName = `${vsObject.text}\n${shaderKeyString(vsKey)}`;
     const fsName = `${fsObject.text}\n${shaderKeyString(fsKey)}`;
     const vsGl = this.translations.get(vsName, () => this.translate(vs, vsKey));
     const fsGl = this.translations.get(fsName, () => this.translate(fs, fsKey));
     if (typeof vsGl === 'string' || typeof fsGl === 'string') return this.fail(`a shader cannot be drawn in WebGL2: ${typeof vsGl === 'string' ? vsGl : fsGl}`, `${vsName}${fsName}`);
-    const program = this.programs.get(`${vsName}\n${fsName}`, () => this.link(vsGl, fsGl));
+    const program = this.programs.get(`${vsName}\n${fsName}\n${stream?.interleaved ?? ''}`, () => this.link(vsGl, fsGl, stream));
     return typeof program === 'string' ? this.fail(program, `${vsName}${fsName}`) : program;
   }
 
   private fail(message: string, id: string): null {
-    if (!this.failures.has(id)) {
-      if (this.failures.size >= CACHE_LIMIT) this.failures.clear();
-      this.failures.add(id);
-      this.log(`virgl: ${message}; its draws are skipped`);
-    }
+    this.once(`virgl: ${message}; its draws are skipped`, id);
     return null;
+  }
+
+  private once(message: string, id: string): void {
+    if (this.failures.has(id)) return;
+    if (this.failures.size >= CACHE_LIMIT) this.failures.clear();
+    this.failures.add(id);
+    this.log(message);
   }
 
   private parse(text: string): Shader | string {
@@ -137,11 +149,12 @@ export class ProgramCache {
     return { glsl, shader: compiled };
   }
 
-  private link(vs: Translation, fs: Translation): LinkedProgram | string {
+  private link(vs: Translation, fs: Translation, stream: StreamLayout | null): LinkedProgram | string {
     const { gl } = this;
     const program = gl.createProgram();
     gl.attachShader(program, vs.shader);
     gl.attachShader(program, fs.shader);
+    if (stream) gl.transformFeedbackVaryings(program, stream.varyings.map((_, i) => captureName(i)), stream.interleaved ? gl.INTERLEAVED_ATTRIBS : gl.SEPARATE_ATTRIBS);
     gl.linkProgram(program);
     if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
       const info = gl.getProgramInfoLog(program) ?? '';
@@ -165,7 +178,7 @@ export class ProgramCache {
     }
     gl.useProgram(null);
     const location = (name: string) => gl.getUniformLocation(program, name);
-    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex'), clipPlanes: location('vgw_clip_planes'), alphaRef: location('vgw_alpha_ref') };
+    return { program, blocks, textures, fbHeight: location('vgw_fb_height'), pointSize: location('vgw_point_size'), baseVertex: location('vgw_base_vertex'), clipPlanes: location('vgw_clip_planes'), alphaRef: location('vgw_alpha_ref'), stream };
   }
 
   private attributeKinds(sub: SubContext): AttributeKind[] {

@@ -4,9 +4,10 @@
  * answers 1024 per yes, as the reference renderer does on an OpenGL ES host
  * (its fake_occlusion_query_samples_passed). Primitives generated are
  * counted from the draws that reach GL (exact without geometry shaders,
- * which the capsets leave out; a restarted strip counts as one). Stream
- * output is not drawn, so its queries answer that nothing was written and
- * nothing overflowed. Timer and pipeline statistics queries are not offered.
+ * which the capsets leave out; a restarted strip counts as one), and
+ * primitives written by transform feedback and its overflows from what the
+ * captures did (stream-output.ts). Timer and pipeline statistics queries are
+ * not offered.
  *
  * GET_QUERY_RESULT asks for an answer; `answer` gives those whose results
  * are known, as the virgl_host_query_state the host writes at the start of
@@ -14,6 +15,7 @@
  */
 import { HostQueryState, QUERY_TYPE_NAMES, QueryType } from '../../virgl/protocol.ts';
 import type { QueryState } from '../../virgl/commands.ts';
+import type { CaptureCounts } from './stream-output.ts';
 
 /** Samples an occlusion counter reports for "some passed" (the reference's default on an OpenGL ES host). */
 export const SAMPLES_PER_PASSED_QUERY = 1024;
@@ -25,7 +27,16 @@ export interface QueryAnswer {
   state: Uint8Array;
 }
 
-type Kind = { kind: 'occlusion'; target: number; multiplier: number } | { kind: 'primitives' } | { kind: 'nothing written' };
+/** What the context's draws have counted so far. */
+export interface DrawnCounts {
+  readonly primitives: number;
+  readonly captured: Readonly<CaptureCounts>;
+}
+
+/** A count of the context's draws: the query's result is how much it grew while the query ran (a predicate: whether it grew). */
+type Counter = 'primitives' | 'emitted' | 'overflows';
+
+type Kind = { kind: 'occlusion'; target: number; multiplier: number } | { kind: 'counter'; counter: Counter; predicate: boolean };
 
 export interface GuestQuery {
   readonly type: number;
@@ -35,9 +46,9 @@ export interface GuestQuery {
   active: boolean;
   /** An occlusion query WebGL2 ran since it last began. */
   onGpu: boolean;
-  /** Primitives counted when it began (primitive queries). */
+  /** Its counter when it began (counter queries). */
   start: number;
-  /** Known once it ended (primitive and stream output queries). */
+  /** Known once it ended (counter queries). */
   result: number;
 }
 
@@ -53,12 +64,14 @@ function kindOf(type: number): Kind | null {
     case QueryType.OCCLUSION_PREDICATE_CONSERVATIVE:
       return { kind: 'occlusion', target: ANY_SAMPLES_PASSED_CONSERVATIVE, multiplier: 1 };
     case QueryType.PRIMITIVES_GENERATED:
-      return { kind: 'primitives' };
+      return { kind: 'counter', counter: 'primitives', predicate: false };
+    // virgl_host_query_state carries one number: a statistics query answers its primitives written.
     case QueryType.PRIMITIVES_EMITTED:
     case QueryType.SO_STATISTICS:
+      return { kind: 'counter', counter: 'emitted', predicate: false };
     case QueryType.SO_OVERFLOW_PREDICATE:
     case QueryType.SO_OVERFLOW_ANY_PREDICATE:
-      return { kind: 'nothing written' };
+      return { kind: 'counter', counter: 'overflows', predicate: true };
     default:
       return null;
   }
@@ -93,9 +106,13 @@ export class GuestQueries {
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
-    /** Primitives of the context's draws so far. */
-    private readonly primitives: () => number,
+    private readonly counts: DrawnCounts,
   ) {}
+
+  private count(kind: Kind): number {
+    if (kind.kind !== 'counter') return 0;
+    return kind.counter === 'primitives' ? this.counts.primitives : this.counts.captured[kind.counter];
+  }
 
   /** A new query, or why it cannot be one. */
   make(state: QueryState): GuestQuery | string {
@@ -111,7 +128,7 @@ export class GuestQueries {
     if (query.active) this.end(query);
     this.asked.delete(query);
     const { kind } = query;
-    query.start = this.primitives();
+    query.start = this.count(kind);
     query.result = 0;
     query.active = true;
     query.onGpu = false;
@@ -132,7 +149,10 @@ export class GuestQueries {
       this.gl.endQuery(kind.target);
       this.occlusion = null;
     }
-    if (kind.kind === 'primitives') query.result = this.primitives() - query.start;
+    if (kind.kind === 'counter') {
+      const grown = this.count(kind) - query.start;
+      query.result = kind.predicate ? Math.min(grown, 1) : grown;
+    }
   }
 
   ask(query: GuestQuery): void {

@@ -5,7 +5,9 @@
  * the CPU as well, because WebGL2 lets a buffer serve as index data or as
  * anything else, never both, and cannot map one for reading: a GL buffer for
  * vertex and uniform data and another for index data are filled from that
- * copy when they are used after a change.
+ * copy when they are used after a change. Transform feedback writes the GL
+ * copy instead; the CPU copy reads that range back (getBufferSubData) before
+ * anything reads or writes its bytes, through `bytesOf`.
  */
 import type { SharedTexture } from '../../presenters/compositing-presenter.ts';
 import { VirglTarget } from '../../protocol/virgl-formats.ts';
@@ -19,19 +21,27 @@ const TEXTURE_2D_ARRAY = 0x8c1a;
 const TEXTURE_CUBE_MAP = 0x8513;
 const TEXTURE_CUBE_MAP_POSITIVE_X = 0x8515;
 
-/** A GL copy of a buffer's bytes, and the bytes [staleStart, staleEnd) it lacks (none when start >= end). */
+/** Bytes [start, end) of a buffer; empty when start >= end. */
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** A GL copy of a buffer's bytes, and the bytes it lacks. */
 interface GlCopy {
   buffer: WebGLBuffer | null;
-  staleStart: number;
-  staleEnd: number;
+  readonly stale: ByteRange;
 }
 
 export interface BufferResource {
   readonly kind: 'buffer';
   readonly id: number;
+  /** The CPU copy; read or write it only through GlResources.bytesOf, which brings it up to date first. */
   readonly bytes: Uint8Array;
   readonly data: GlCopy;
   readonly index: GlCopy;
+  /** What transform feedback wrote into `data` that `bytes` lacks. */
+  readonly gpuWritten: ByteRange;
 }
 
 export interface TextureResource {
@@ -99,8 +109,8 @@ export class GlResources {
   create(id: number, params: Resource3dParams): void {
     this.destroy(id);
     if (params.target === VirglTarget.BUFFER) {
-      const fresh = (): GlCopy => ({ buffer: null, staleStart: 0, staleEnd: 0 });
-      this.resources.set(id, { kind: 'buffer', id, bytes: new Uint8Array(params.width), data: fresh(), index: fresh() });
+      const fresh = (): GlCopy => ({ buffer: null, stale: { start: 0, end: 0 } });
+      this.resources.set(id, { kind: 'buffer', id, bytes: new Uint8Array(params.width), data: fresh(), index: fresh(), gpuWritten: { start: 0, end: 0 } });
       return;
     }
     const format = glFormat(params.format);
@@ -138,7 +148,7 @@ export class GlResources {
     if (!resource) return;
     if (resource.kind === 'buffer') {
       const { x, w } = t.box;
-      backing.read(t.offset, resource.bytes.subarray(x, x + w));
+      backing.read(t.offset, this.bytesOf(resource).subarray(x, x + w));
       this.changed(resource, x, x + w);
       return;
     }
@@ -168,7 +178,7 @@ export class GlResources {
     const resource = this.resources.get(t.resourceId);
     if (!resource) return;
     if (resource.kind === 'buffer') {
-      backing.write(t.offset, resource.bytes.subarray(t.box.x, t.box.x + t.box.w));
+      backing.write(t.offset, this.bytesOf(resource).subarray(t.box.x, t.box.x + t.box.w));
       return;
     }
     const { format } = resource;
@@ -269,20 +279,33 @@ export class GlResources {
 
   /** Binds the buffer's GL copy for index data, brought up to date, to ELEMENT_ARRAY_BUFFER (of the bound vertex array). */
   bindIndexBuffer(resource: BufferResource): void {
+    this.bytesOf(resource);
     this.fill(resource, resource.index, this.gl.ELEMENT_ARRAY_BUFFER, false);
   }
 
-  /** Bytes [start, end) of a buffer changed on the CPU side (a transfer or an inline write). */
-  changed(resource: BufferResource, start: number, end: number): void {
-    for (const copy of [resource.data, resource.index]) {
-      if (copy.staleStart >= copy.staleEnd) {
-        copy.staleStart = start;
-        copy.staleEnd = end;
-      } else {
-        copy.staleStart = Math.min(copy.staleStart, start);
-        copy.staleEnd = Math.max(copy.staleEnd, end);
-      }
+  /** The buffer's CPU copy, with what transform feedback wrote read back into it first. */
+  bytesOf(resource: BufferResource): Uint8Array {
+    const written = resource.gpuWritten;
+    if (written.start < written.end && resource.data.buffer) {
+      const { gl } = this;
+      gl.bindBuffer(gl.COPY_READ_BUFFER, resource.data.buffer);
+      gl.getBufferSubData(gl.COPY_READ_BUFFER, written.start, resource.bytes, written.start, written.end - written.start);
+      gl.bindBuffer(gl.COPY_READ_BUFFER, null);
+      widen(resource.index.stale, written.start, written.end);
     }
+    written.start = written.end = 0;
+    return resource.bytes;
+  }
+
+  /** Bytes [start, end) of a buffer changed on the CPU side (a transfer or an inline write, into `bytesOf`). */
+  changed(resource: BufferResource, start: number, end: number): void {
+    widen(resource.data.stale, start, end);
+    widen(resource.index.stale, start, end);
+  }
+
+  /** Transform feedback wrote bytes [start, end) of the buffer's GL copy for data. */
+  gpuWrote(resource: BufferResource, start: number, end: number): void {
+    widen(resource.gpuWritten, start, end);
   }
 
   /** Sends a copy the bytes it lacks (all of them when it is new) through `target`; index data stays bound there for the draw. */
@@ -292,14 +315,25 @@ export class GlResources {
       copy.buffer = gl.createBuffer();
       gl.bindBuffer(target, copy.buffer);
       gl.bufferData(target, resource.bytes, gl.DYNAMIC_DRAW);
-      copy.staleStart = copy.staleEnd = 0;
     } else {
       gl.bindBuffer(target, copy.buffer);
-      if (copy.staleStart < copy.staleEnd) gl.bufferSubData(target, copy.staleStart, resource.bytes, copy.staleStart, copy.staleEnd - copy.staleStart);
-      copy.staleStart = copy.staleEnd = 0;
+      const { stale } = copy;
+      if (stale.start < stale.end) gl.bufferSubData(target, stale.start, resource.bytes, stale.start, stale.end - stale.start);
     }
+    copy.stale.start = copy.stale.end = 0;
     if (unbind) gl.bindBuffer(target, null);
     return copy.buffer;
+  }
+}
+
+/** The smallest range holding `range` and bytes [start, end). */
+function widen(range: ByteRange, start: number, end: number): void {
+  if (range.start >= range.end) {
+    range.start = start;
+    range.end = end;
+  } else {
+    range.start = Math.min(range.start, start);
+    range.end = Math.max(range.end, end);
   }
 }
 

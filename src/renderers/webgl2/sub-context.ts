@@ -8,10 +8,13 @@
 import type { BlendState, DsaState, RasterizerState, SamplerState, SamplerViewState, ScissorState, ShaderInfo, SurfaceState, VertexBufferBinding, VertexElement, ViewportState } from '../../virgl/commands.ts';
 import { Limit, SHADER_STAGE_COUNT } from '../../virgl/protocol.ts';
 import type { GuestQuery } from './queries.ts';
+import type { StreamLayout, StreamTarget } from './stream-output.ts';
 
 export interface ShaderObject {
   readonly info: ShaderInfo;
   readonly text: string;
+  /** Its stream output laid out for WebGL2 (stream-output.ts): null without any, why not when it cannot be captured. */
+  readonly stream: StreamLayout | string | null;
 }
 
 export interface SamplerObject {
@@ -56,6 +59,7 @@ export class SubContext {
   readonly samplers = new Map<number, SamplerObject>();
   readonly surfaces = new Map<number, SurfaceState>();
   readonly queries = new Map<number, GuestQuery>();
+  readonly streamTargets = new Map<number, StreamTarget>();
   /** Characters of shader text kept in `shaders`. */
   shaderChars = 0;
 
@@ -73,6 +77,10 @@ export class SubContext {
   scissor: ScissorState = { minX: 0, minY: 0, maxX: 0, maxY: 0 };
   vertexBuffers: VertexBufferBinding[] = [];
   indexBuffer = { resource: 0, indexSize: 0, offset: 0 };
+  /** Stream-output target handles by buffer slot (0: none). */
+  readonly boundTargets = new Uint32Array(Limit.SO_BUFFERS);
+  /** The lists of target handles bound so far (`1,2`): binding one again resumes its captures. */
+  readonly streamLists = new Set<string>();
   readonly stages: StageBindings[] = Array.from({ length: SHADER_STAGE_COUNT }, () => ({ constants: new Uint32Array(0), constantDwords: 0, constantsChanged: true, uniformBuffers: [], views: [], samplers: [] }));
   stencilRef: [number, number] = [0, 0];
   blendColor: [number, number, number, number] = [0, 0, 0, 0];
@@ -90,7 +98,7 @@ export class SubContext {
 
   /** Objects of every type held by handle. */
   objectCount(): number {
-    return this.blends.size + this.rasterizers.size + this.dsas.size + this.shaders.size + this.vertexElements.size + this.views.size + this.samplers.size + this.surfaces.size + this.queries.size;
+    return this.blends.size + this.rasterizers.size + this.dsas.size + this.shaders.size + this.vertexElements.size + this.views.size + this.samplers.size + this.surfaces.size + this.queries.size + this.streamTargets.size;
   }
 
   putShader(handle: number, shader: ShaderObject): void {

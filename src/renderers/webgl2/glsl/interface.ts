@@ -27,10 +27,10 @@
  */
 
 import { Limit } from '../../../virgl/protocol.ts';
-import type { IoDeclaration, Semantic, Shader, SystemValueDeclaration } from '../../../virgl/tgsi/ir.ts';
-import { ALPHA_ALWAYS, VARYING_SEMANTICS, varyingName, type AttributeKind, type FragmentShaderKey, type ShaderKey, type ValueKind, type VaryingMode, type VertexShaderKey } from './key.ts';
+import type { Component, IoDeclaration, Semantic, Shader, SystemValueDeclaration } from '../../../virgl/tgsi/ir.ts';
+import { ALPHA_ALWAYS, captureName, VARYING_SEMANTICS, varyingName, type AttributeKind, type FragmentShaderKey, type ShaderKey, type ValueKind, type VaryingMode, type VertexShaderKey } from './key.ts';
 import { maskComponents, type Registers } from './registers.ts';
-import { bitcast, fail, GlslEmitError, select, typeName, type Expr } from './types.ts';
+import { bitcast, fail, GlslEmitError, select, typeName, widthOf, type Expr } from './types.ts';
 import type { CodeWriter } from './writer.ts';
 
 /** Uniforms the emitter adds for draw state; the executor sets each one a shader declares. */
@@ -281,6 +281,29 @@ export class ShaderInterface {
     }
     for (const line of this.epilogue) w.line(line);
     if (key.clipPlanes) this.clipOutputs(w, key.clipPlanes, clipDistances, clipVertex ?? position);
+    this.captureOutputs(w, registers, key.captures);
+  }
+
+  /** Transform feedback's varyings: the guest's output bits as stored, before any host adjustment (the y flip). */
+  private captureOutputs(w: CodeWriter, registers: Registers, captures: VertexShaderKey['captures']): void {
+    const declared = new Set(this.shader.outputs.flatMap((decl) => Array.from({ length: decl.last - decl.first + 1 }, (_, i) => decl.first + i)));
+    captures.forEach((dwords, index) => {
+      const name = captureName(index);
+      // Runs of dwords from one register become one swizzle.
+      const runs: { register: number; components: Component[] }[] = [];
+      for (const dword of dwords) {
+        const register = dword >> 2;
+        if (!declared.has(register)) throw new GlslEmitError(`stream output of OUT[${register}], which the shader does not declare`);
+        const last = runs[runs.length - 1];
+        if (last?.register === register) last.components.push((dword & 3) as Component);
+        else runs.push({ register, components: [(dword & 3) as Component] });
+      }
+      const parts = runs.map((run) => select(registers.outputValue(run.register), run.components).text);
+      this.unique(name, `capture varying ${index}`);
+      const type = typeName('uint', widthOf(dwords.length));
+      this.declarations.push(`flat out ${type} ${name};`);
+      w.line(`${name} = ${parts.length === 1 ? parts[0] : `${type}(${parts.join(', ')})`};`);
+    });
   }
 
   /** As gallium defines user clipping: the shader's own distances where it writes any, else the planes against CLIPVERTEX or POSITION (before the y flip). */

@@ -43,6 +43,12 @@ export interface VertexShaderKey {
    * fragment shader, whose key has the same bits, to discard what lies behind it.
    */
   readonly clipPlanes: number;
+  /**
+   * Transform feedback: capture varying i (declared `flat out` uint to uvec4, named by
+   * `captureName(i)`) holds the dwords `captures[i]`, each OUT register * 4 + component, as
+   * stream-output.ts lays gallium's stream output out for WebGL2. Empty when nothing is captured.
+   */
+  readonly captures: readonly (readonly number[])[];
 }
 
 export interface FragmentShaderKey {
@@ -86,7 +92,7 @@ export function shaderKeyString(key: ShaderKey): string {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, mode]) => `${name}:${mode}`)
       .join(',');
-    return `vs|a=${key.attributes.map((k) => KIND_LETTER[k]).join('')}|v=${varyings}|s=${swizzles}|r=${key.clampedRefs >>> 0}|y=${key.flipY ? 1 : 0}|c=${key.clipPlanes >>> 0}`;
+    return `vs|a=${key.attributes.map((k) => KIND_LETTER[k]).join('')}|v=${varyings}|s=${swizzles}|r=${key.clampedRefs >>> 0}|y=${key.flipY ? 1 : 0}|c=${key.clipPlanes >>> 0}|x=${key.captures.map((c) => c.join('.')).join(',')}`;
   }
   return [
     'fs',
@@ -102,7 +108,7 @@ export function shaderKeyString(key: ShaderKey): string {
 
 /** The key with every draw-time choice at GL's default: float attributes and colour buffers, smooth varyings, no swizzles. */
 export function defaultShaderKey(shader: Shader): ShaderKey {
-  if (shader.stage === 'vertex') return { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: false, clipPlanes: 0 };
+  if (shader.stage === 'vertex') return { stage: 'vertex', attributes: [], varyings: {}, swizzles: [], clampedRefs: 0, flipY: false, clipPlanes: 0, captures: [] };
   let slots = 1;
   for (const out of shader.outputs) {
     if (out.semantic?.name === 'COLOR') slots = Math.max(slots, out.semantic.index + out.last - out.first + 1);
@@ -124,6 +130,11 @@ export function defaultShaderKey(shader: Shader): ShaderKey {
 /** The name both stages give the varying of a semantic, so separately translated shaders link. */
 export function varyingName(semantic: string, index: number): string {
   return `vgw_${semantic}_${index}`;
+}
+
+/** The name of transform feedback's capture varying `index` (see VertexShaderKey.captures). */
+export function captureName(index: number): string {
+  return `vgw_xfb${index}`;
 }
 
 /** Semantics that travel from the vertex to the fragment shader as user varyings. */
