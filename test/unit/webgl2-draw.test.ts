@@ -117,6 +117,23 @@ describe('WebGL2 draws', () => {
     expect(argsOf(calls, 'drawElementsInstanced')).toEqual([[4, 6, ENUMS.UNSIGNED_SHORT, 36, 1]]);
   });
 
+  it('restarts primitives at a guest restart index WebGL2 lacks by drawing a copy of the indices with it made the largest', () => {
+    const { executor, resources, calls, log } = drawing({});
+    const buffer = resources.get(1)!;
+    if (buffer.kind !== 'buffer') throw new Error('not a buffer');
+    resources.bytesOf(buffer).set(new Uint8Array(Uint16Array.of(0, 1, 2, 7, 2, 1, 3).buffer), 36);
+    executor.setIndexBuffer(1, 2, 36);
+    executor.drawVbo({ ...DRAW, mode: 5, indexed: true, count: 7, primitiveRestart: true, restartIndex: 7 });
+    expect(argsOf(calls, 'drawElementsInstanced')).toEqual([[5, 7, ENUMS.UNSIGNED_SHORT, 0, 1]]);
+    const uploads = argsOf(calls, 'bufferSubData').map(([, , data]) => data).filter((data): data is Uint8Array => data instanceof Uint8Array && data.length === 14);
+    expect(uploads.map((data) => [...new Uint16Array(data.slice().buffer)])).toEqual([[0, 1, 2, 0xffff, 2, 1, 3]]);
+    // WebGL2's own restart index, or none: the guest's indices as they are.
+    executor.drawVbo({ ...DRAW, mode: 5, indexed: true, count: 7, primitiveRestart: true, restartIndex: 0xffff });
+    executor.drawVbo({ ...DRAW, mode: 5, indexed: true, count: 7, primitiveRestart: false, restartIndex: 7 });
+    expect(argsOf(calls, 'drawElementsInstanced').slice(1)).toEqual([[5, 7, ENUMS.UNSIGNED_SHORT, 36, 1], [5, 7, ENUMS.UNSIGNED_SHORT, 36, 1]]);
+    expect(log).toEqual([]);
+  });
+
   it('skips an indexed draw whose indices run past the buffer or are misaligned, and says so once', () => {
     const { executor, calls, log } = drawing({});
     executor.setIndexBuffer(1, 2, BUFFER_BYTES - 4);

@@ -12,13 +12,13 @@ import type { DrawInfo } from '../../virgl/commands.ts';
 import { blendFactor, blendFunc, compareFunc, cullFace, frontFace, primitiveMode, stencilOp } from './gallium-gl.ts';
 import type { LinkedProgram, ProgramCache } from './programs.ts';
 import { primitivesOf } from './queries.ts';
-import type { GlResources } from './resources.ts';
+import type { BufferResource, GlResources } from './resources.ts';
 import { StreamCapture, type CaptureCounts } from './stream-output.ts';
 import type { SubContext } from './sub-context.ts';
 import { vertexFormat } from './vertex-formats.ts';
 
 const INDEX_TYPES: Readonly<Record<number, number>> = { 1: 0x1401, 2: 0x1403, 4: 0x1405 };
-/** WebGL2 restarts primitives at the largest index of the index type, always. */
+/** WebGL2 restarts primitives at the largest index of the index type, always (and nowhere else). */
 const RESTART_OF: Readonly<Record<number, number>> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
 /** Reports remembered; past it they are forgotten, so a guest varying its mistakes cannot grow the set without end. */
 const REPORTED_LIMIT = 256;
@@ -41,6 +41,10 @@ export class Drawer {
   /** Primitives captured and draws that overflowed their stream-output targets. */
   readonly captured: CaptureCounts = { emitted: 0, overflows: 0 };
   private readonly capture: StreamCapture;
+  /** Indices with a restart index WebGL2 does not have, rewritten (see bindRestartedIndices). */
+  private restartIndices: WebGLBuffer | null = null;
+  private restartBytes = 0;
+  private restartScratch = new ArrayBuffer(0);
   /** What was already reported (state WebGL2 cannot draw, draws skipped), so each is said once. */
   private readonly unsupported = new Set<string>();
   private readonly maxAttributes: number;
@@ -59,6 +63,7 @@ export class Drawer {
   /** Frees what the drawer made in GL. */
   destroy(): void {
     for (const buffer of this.constantBuffers) this.gl.deleteBuffer(buffer);
+    this.gl.deleteBuffer(this.restartIndices);
     this.capture.destroy();
   }
 
@@ -89,16 +94,43 @@ export class Drawer {
         gl.bindVertexArray(null);
         return this.once(`${count} indices of ${indexSize} bytes at offset ${offset} do not fit in resource ${resource} (${buffer.bytes.length} bytes) or are misaligned; skipped`);
       }
-      if (draw.primitiveRestart && draw.restartIndex !== RESTART_OF[indexSize]) this.once(`primitive restart at index ${draw.restartIndex}: WebGL2 restarts only at ${RESTART_OF[indexSize]}`);
       if (linked.stream && sub.boundTargets.some((handle) => handle !== 0)) this.once('transform feedback of an indexed draw: WebGL2 captures only non-indexed draws; drawn without capture');
-      this.resources.bindIndexBuffer(buffer);
+      const restart = RESTART_OF[indexSize]!;
+      let first = offset;
+      if (draw.primitiveRestart && draw.restartIndex !== restart && draw.restartIndex < restart) {
+        this.bindRestartedIndices(buffer, offset, count, indexSize, draw.restartIndex);
+        first = 0;
+      } else this.resources.bindIndexBuffer(buffer);
       this.counted(draw.mode, count, draw.instanceCount);
-      gl.drawElementsInstanced(mode, count, type, offset, draw.instanceCount);
+      gl.drawElementsInstanced(mode, count, type, first, draw.instanceCount);
     } else {
       this.counted(draw.mode, count, draw.instanceCount);
       this.capture.drawArrays(sub, linked.stream, draw.mode, mode, draw.start, count, draw.instanceCount);
     }
     gl.bindVertexArray(null);
+  }
+
+  /**
+   * WebGL2 restarts primitives only at the largest index of the type: the draw's indices are copied
+   * into an index buffer of the drawer's with the guest's restart index made that one, and bound.
+   */
+  private bindRestartedIndices(buffer: BufferResource, offset: number, count: number, indexSize: number, restartIndex: number): void {
+    const { gl } = this;
+    const bytes = count * indexSize;
+    if (this.restartScratch.byteLength < bytes) this.restartScratch = new ArrayBuffer(Math.max(bytes, this.restartScratch.byteLength * 2));
+    const source = this.resources.bytesOf(buffer);
+    const copy = new Uint8Array(this.restartScratch, 0, bytes);
+    copy.set(source.subarray(offset, offset + bytes));
+    const indices = indexSize === 1 ? copy : indexSize === 2 ? new Uint16Array(this.restartScratch, 0, count) : new Uint32Array(this.restartScratch, 0, count);
+    const restart = RESTART_OF[indexSize]!;
+    for (let i = 0; i < count; i++) if (indices[i] === restartIndex) indices[i] = restart;
+    this.restartIndices ??= gl.createBuffer();
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, this.restartIndices);
+    if (this.restartBytes < bytes) {
+      gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, this.restartScratch.byteLength, gl.STREAM_DRAW);
+      this.restartBytes = this.restartScratch.byteLength;
+    }
+    gl.bufferSubData(gl.ELEMENT_ARRAY_BUFFER, 0, copy);
   }
 
   /** The draw's vertex count: its own, or what a stream-output target holds (DrawTransformFeedback). */
