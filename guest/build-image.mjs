@@ -54,6 +54,8 @@ function sh(command, args, options = {}) {
 
 const PROGRAMS = join(here, 'programs');
 const PROGRAMS_3D = join(here, 'programs-3d');
+/** Libraries for LD_PRELOAD in the 3d image (/usr/local/lib/NAME.so). */
+const PRELOADS_3D = join(here, 'preload-3d');
 /** Host packages that build the guest's own test programs (C, i386). */
 const BUILD_PACKAGES = [{ pkg: 'gcc-multilib' }, { pkg: 'libc6-dev-i386' }];
 /** Host packages that make the 3d image's disk without root privileges (`mke2fs -d`). */
@@ -280,7 +282,20 @@ function buildInitramfs(tree, kernelVersion, modules, programs) {
 }
 
 function sources3d() {
-  return existsSync(PROGRAMS_3D) ? readdirSync(PROGRAMS_3D).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => join(PROGRAMS_3D, f)) : [];
+  return [PROGRAMS_3D, PRELOADS_3D].flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => join(dir, f)) : []));
+}
+
+/** Compiles guest/preload-3d/NAME.c into NAME.so for i386, for the guest's LD_PRELOAD. */
+function build3dPreloads(work) {
+  return sources3d()
+    .filter((f) => f.startsWith(PRELOADS_3D))
+    .map((source) => {
+      const name = `${basename(source, '.c')}.so`;
+      const out = join(work, name);
+      say(`compiling ${name} (gcc -m32 -shared)`);
+      sh('gcc', ['-m32', '-O2', '-Wall', '-Wextra', '-Werror', '-shared', '-fPIC', '-o', out, source, '-ldl']);
+      return { name, data: readFileSync(out) };
+    });
 }
 
 /**
@@ -293,7 +308,7 @@ function build3dPrograms(work, rootfs) {
   for (const deb of aptDownload(join(work, 'debs-gl-headers'), GL_HEADER_PACKAGES)) sh('dpkg-deb', ['-x', deb, headers]);
   const libraryDirs = ['usr/lib/i386-linux-gnu', 'lib/i386-linux-gnu'].map((d) => join(rootfs, d));
   const linking = [...libraryDirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath-link,${d}`]), ...GL_LIBRARIES.map((l) => `-l:${l}`)];
-  const sources = sources3d().filter((f) => f.endsWith('.c'));
+  const sources = sources3d().filter((f) => f.endsWith('.c') && f.startsWith(PROGRAMS_3D));
   const shared = sources.filter((f) => !basename(f).startsWith('vgw-gl-'));
   return sources.filter((f) => !shared.includes(f)).map((source) => {
     const name = basename(source, '.c');
@@ -324,9 +339,10 @@ function buildDisk(work, programs, out) {
     if ((i + 1) % 10 === 0 || i === debs.length - 1) say(`unpacked ${i + 1}/${debs.length} packages`);
   });
   const gl = build3dPrograms(work, rootfs);
-  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'usr/local/bin']) mkdirSync(join(rootfs, dir), { recursive: true });
+  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'usr/local/bin', 'usr/local/lib']) mkdirSync(join(rootfs, dir), { recursive: true });
   writeFileSync(join(rootfs, 'init'), readFileSync(join(here, 'init.sh')), { mode: 0o755 });
   for (const { name, data } of [...programs, ...gl]) writeFileSync(join(rootfs, 'usr/local/bin', name), data, { mode: 0o755 });
+  for (const { name, data } of build3dPreloads(work)) writeFileSync(join(rootfs, 'usr/local/lib', name), data, { mode: 0o755 });
   const piglitTests = addPiglit(work, rootfs);
   writeFileSync(join(out, 'piglit-tests.txt'), piglitTests.join('\n') + '\n');
   const { blocks, inodes } = treeUsage(rootfs);

@@ -24,8 +24,13 @@ export interface GlRecording {
 
 export const GL_SCANOUT = { width: 640, height: 480 } as const;
 
-/** glmark2's DRM flavour takes the connector's largest mode (1920x1200 from the device's EDID), whatever -s says; a=0 asks for the XRGB surface the guest's KMS plane takes. */
-const GLMARK2 = 'glmark2-es2-drm --visual-config a=0';
+/**
+ * glmark2's DRM flavour takes the connector's largest mode (1920x1200 from the device's EDID), whatever -s says; a=0 asks for
+ * the XRGB surface the guest's KMS plane takes. Its scenes animate by the clock: the steady clock (guest/preload-3d) makes each
+ * frame the same in every recording, however fast the emulated machine ran (a frame caught edge-on draws differently on two
+ * conforming rasterizers).
+ */
+const GLMARK2 = 'LD_PRELOAD=/usr/local/lib/vgw-steady-clock.so glmark2-es2-drm --visual-config a=0';
 /** One glmark2 run of the given benchmarks, each a few frames: traces of a few MB at most, recorded in seconds. */
 const glmark2 = (...benchmarks: string[]): string => `${GLMARK2} ${benchmarks.map((b) => `-b '${b}'`).join(' ')}`;
 
