@@ -53,8 +53,10 @@ export class VirglCommands {
 
   /**
    * As QEMU's virgl device: a 2D resource is also a single-level 2D image
-   * contexts may use. The renderer gets it only once a context attaches it:
-   * until then (the console's framebuffer, always) its transfers cost one copy, not two.
+   * contexts may use. The renderer gets it only once a context that runs
+   * streams has it attached: until then its transfers cost one copy, not
+   * two. Linux attaches its console's framebuffer to the console's own
+   * context, which never runs one.
    */
   adopt2d(r: Resource2d): void {
     r.virgl = { target: VirglTarget.TEXTURE_2D, format: r.format, bind: VIRGL_BIND_RENDER_TARGET, width: r.width, height: r.height, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: VIRGL_RESOURCE_Y_0_TOP };
@@ -65,12 +67,18 @@ export class VirglCommands {
     return resource.kind === '2d' && !resource.drawn ? this.adopted.has(resource.id) : virglOf(resource) !== null;
   }
 
-  /** An adopted 2D image goes to the renderer with the pixels it has now. */
+  /** An adopted 2D image goes to the renderer with the pixels it has now, attached to every context that has it. */
   private giveAdopted(r: Resource2d): void {
     this.adopted.add(r.id);
     this.renderer.createResource(r.id, r.virgl!);
     this.renderer.transferToHost(this.setTransfer(0, r.id, 0, 0, 0, 0, r.width, r.height, 1, 0, r.stride, r.stride * r.height), this.pixelsWindow.show(r.pixels));
     this.pixelsWindow.clear();
+    for (const context of this.contexts.all()) if (context.resources.has(r.id)) this.renderer.attachResource(context.id, r.id);
+  }
+
+  /** An adopted 2D image not yet in the renderer: one the first stream of a context it is attached to will want. */
+  private waiting(resource: Resource): resource is Resource2d {
+    return resource.kind === '2d' && resource.virgl !== null && !this.inRenderer(resource);
   }
 
   /** Resource `resource` is going: out of every context, and out of the renderer. */
@@ -145,7 +153,10 @@ export class VirglCommands {
 
   private attach(context: Context3d, resource: Resource): void {
     context.resources.add(resource.id);
-    if (resource.kind === '2d' && resource.virgl && !this.inRenderer(resource)) this.giveAdopted(resource);
+    if (this.waiting(resource)) {
+      if (context.submitted) this.giveAdopted(resource);
+      return;
+    }
     if (this.inRenderer(resource)) this.renderer.attachResource(context.id, resource.id);
   }
 
@@ -252,7 +263,13 @@ export class VirglCommands {
     check(cmd.numInFences === 0, ERR_INVALID_PARAMETER, () => `${cmd.numInFences} in-fences: the device takes none`);
     check(cmd.size % 4 === 0 && cmd.size <= this.scope.limits.maxSubmitBytes, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes (a multiple of 4, at most ${this.scope.limits.maxSubmitBytes})`);
     check(W.CmdSubmit.size + cmd.size <= request.length, ERR_INVALID_PARAMETER, () => `command stream of ${cmd.size} bytes announced, ${request.length - W.CmdSubmit.size} sent`);
-    context.submitted = true;
+    if (!context.submitted) {
+      context.submitted = true;
+      for (const id of context.resources) {
+        const resource = this.scope.resources.get(id);
+        if (resource && this.waiting(resource)) this.giveAdopted(resource);
+      }
+    }
     return this.renderer.submit(context.id, request.subarray(W.CmdSubmit.size, W.CmdSubmit.size + cmd.size), (resourceId) => this.answerWindow(context, resourceId));
   }
 

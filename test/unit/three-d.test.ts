@@ -159,18 +159,35 @@ describe('RESOURCE_CREATE_3D', () => {
     expect(r.renderer.stats.transfersToHost).toBe(2);
   });
 
-  it('gives an adopted 2D resource to the renderer only once a context attaches it, with the pixels it has then', async () => {
+  it('gives an adopted 2D resource to the renderer only once a context that runs streams has it attached, with the pixels it has then', async () => {
     const r = virglRig();
     await ctxCreate(r, 1);
+    await ctxCreate(r, 2);
     const stride = 32 * 4;
+    const attach = (ctxId: number) => send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId }), resourceId: 5 }).then(responseType);
     expect(responseType(await send(r, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 5, format: VIRGL_B8G8R8X8, width: 32, height: 32 }))).toBe(R.OK_NODATA);
     expect(await attachBacking(r, 5, 0x10000, stride * 32)).toBe(R.OK_NODATA);
     expect(responseType(await transfer(r, 5, { x: 0, y: 0, width: 32, height: 32 }, 0))).toBe(R.OK_NODATA);
     expect([r.renderer.stats.resources, r.renderer.stats.transfersToHost], 'the console-style resource costs the renderer nothing').toEqual([0, 0]);
-    expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 5 }))).toBe(R.OK_NODATA);
-    expect([r.renderer.stats.resources, r.renderer.stats.transfersToHost], 'created and filled on attach').toEqual([1, 1]);
+    expect(await attach(1)).toBe(R.OK_NODATA);
+    expect(responseType(await transfer(r, 5, { x: 0, y: 0, width: 32, height: 32 }, 0))).toBe(R.OK_NODATA);
+    expect([r.renderer.stats.resources, r.renderer.stats.transfersToHost], 'attached to a context that runs no streams (as Linux does with its console): still nothing').toEqual([0, 0]);
+    expect(responseType(await submit(r, 2, []))).toBe(R.OK_NODATA);
+    expect(await attach(2)).toBe(R.OK_NODATA);
+    expect([r.renderer.stats.resources, r.renderer.stats.transfersToHost], 'created and filled once a context that ran a stream attaches it').toEqual([1, 1]);
     expect(responseType(await transfer(r, 5, { x: 0, y: 0, width: 32, height: 1 }, 0))).toBe(R.OK_NODATA);
     expect(r.renderer.stats.transfersToHost).toBe(2);
+  });
+
+  it("gives a context's waiting 2D images to the renderer before its first stream runs", async () => {
+    const r = virglRig();
+    await ctxCreate(r, 1);
+    expect(responseType(await send(r, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 5, format: VIRGL_B8G8R8X8, width: 32, height: 32 }))).toBe(R.OK_NODATA);
+    expect(responseType(await send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 5 }))).toBe(R.OK_NODATA);
+    expect(r.renderer.stats.resources).toBe(0);
+    expect(responseType(await submit(r, 1, [(8 << 16) | 7, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(R.OK_NODATA);
+    expect([r.renderer.stats.resources, r.renderer.stats.transfersToHost]).toEqual([1, 1]);
+    expect(r.renderer.stats.commands).toEqual(new Map([[7, 1]]));
   });
 
   it('refuses 3D transfers outside the level or past the backing', async () => {
