@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { fbExpected, fbPatternCommand } from '../guest/fb-pattern.ts';
 import { expect, test } from '../src/playwright/index.ts';
 import { GUEST_READY } from './guest-ready.ts';
+import { expectPacedFrames } from './paced-frames.ts';
 
 test.use({ guestURL: '/?cold', guestReady: GUEST_READY });
 test.describe.configure({ mode: 'serial' });
@@ -51,6 +52,10 @@ test('bytes written to /dev/fb0 appear exactly on the canvas', async ({ guest },
   const columns = Array.from({ length: 64 }, (_, i) => i * 16 + (i % 4));
   const onPage = rows.map((y) => columns.map((x) => Array.from(shot.data.subarray((y * WIDTH + x) * 4, (y * WIDTH + x) * 4 + 4))));
   expect(onPage, 'pattern rows in a screenshot of the page').toEqual(rows.map(() => columns.map((x) => fbExpected(x))));
+});
+
+test('a guest that draws faster than the display has its full-screen frames copied about once per frame shown', async ({ guest }) => {
+  await expectPacedFrames(guest, WIDTH, HEIGHT);
 });
 
 test('a reload resumes the stored snapshot, and the console still takes keys', async ({ guest }, info) => {

@@ -9,7 +9,7 @@ import { BlobMem, CommandType, CURSOR_SIZE, Event, Feature, HeaderFlag, Response
 import { Format, formatInfo } from '../protocol/formats.ts';
 import * as W from '../protocol/structs.ts';
 import type { Capture, Presenter, Rect } from '../presenters/presenter.ts';
-import { intersectInto } from '../presenters/rect.ts';
+import { Damage, intersectInto } from '../presenters/rect.ts';
 import { convertToRgba } from '../presenters/pixel-convert.ts';
 import { Backing } from './backing.ts';
 import { check, CommandError, fail, ERR_INVALID_PARAMETER, ERR_INVALID_RESOURCE_ID, ERR_INVALID_SCANOUT_ID, ERR_OUT_OF_MEMORY, ERR_UNSPEC } from './command-error.ts';
@@ -110,6 +110,8 @@ export class VirtioGpuDevice {
   private readonly flushDamage: Rect = { x: 0, y: 0, width: 0, height: 0 };
   /** A held blob flush's damage on its scanout now, reused. */
   private readonly heldRect: Rect = { x: 0, y: 0, width: 0, height: 0 };
+  /** 2D transfers waiting for the presenter to read (see transferToHost2d), by resource. */
+  private readonly heldTransfers = new Map<number, { readonly damage: Damage; readonly base: number; readonly done: Promise<void> }>();
   private readonly entry = W.MemEntry.zero();
   private readonly uuidPrefix = new Uint8Array(8);
   private uuidCounter = 0;
@@ -304,6 +306,7 @@ export class VirtioGpuDevice {
     }
     for (const resource of this.resources.all()) if (resource.kind === '2d') this.toPresenter(() => this.presenter.destroyResource(resource.id));
     this.virgl.reset(this.resources.all());
+    this.heldTransfers.clear();
     this.resources.clear();
     this.eventsRead = 0;
   }
@@ -508,9 +511,11 @@ export class VirtioGpuDevice {
     if (resource.kind === '2d' && !fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `flush rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     // An image the 3D renderer draws into is shown as the renderer has it: its pixels come back first.
     const drawn = resource.kind === '2d' && resource.drawn && resource.scanoutMask ? this.renderer3d.present?.(resource.id, r) : undefined;
-    if (drawn) {
+    // A held transfer's copy comes first.
+    const copied = drawn ?? this.heldTransfers.get(resource.id)?.done;
+    if (copied) {
       const rect = { ...r };
-      return drawn.then(
+      return copied.then(
         () => this.flushOnScanouts(resource, rect, this.flushDamage),
         (error: unknown) => this.report('3D present', error),
       );
@@ -533,22 +538,80 @@ export class VirtioGpuDevice {
     return presented;
   }
 
-  private transferToHost2d(request: Uint8Array): void {
+  /**
+   * Copies the rect from the guest's pages into the resource. Into an image
+   * a scanout shows, only once the presenter has read the last flush:
+   * transfers arriving meanwhile join the held one (their union is copied
+   * then, from the pages as they are then), and the flushes after them wait
+   * for it. Linux does not wait for its console's transfers (it fences a
+   * primary plane's flush only for a guest blob), so nothing slows it; this
+   * spares the copies of frames nobody would see.
+   */
+  private transferToHost2d(request: Uint8Array): Promise<void> | void {
     const cmd = this.decode(W.TransferToHost2d, request);
     const resource = this.resources.find(cmd.resourceId);
     // A guest blob has no host copy to fill: flushes read its pages (QEMU answers OK too).
     if (resource.kind === 'blob') return;
-    const backing = resource.backing;
-    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
+    if (resource.backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
-    if (resource.kind === '3d' || resource.virgl) {
-      this.virgl.transferRect(resource, r, offset);
-      return;
+    if (resource.kind === '2d' && !resource.drawn && resource.scanoutMask !== 0) {
+      this.checkTransfer2d(resource, r, offset);
+      const base = offset - (r.y * resource.stride + r.x * 4);
+      const held = this.heldTransfers.get(resource.id);
+      if (held?.base === base) {
+        held.damage.add(r);
+        return held.done;
+      }
+      const unread = held ? null : this.unreadOf(resource);
+      if (unread) return this.holdTransfer(resource, r, base, unread);
     }
+    this.copyTransfer(resource, r, offset);
+  }
+
+  /** Fails as copyTransfer would, moving nothing. */
+  private checkTransfer2d(resource: Resource2d, r: W.Rect, offset: number): void {
+    if (resource.virgl) this.virgl.checkRect(resource, r, offset);
+    else if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
+  }
+
+  private copyTransfer(resource: Resource, r: Readonly<W.Rect>, offset: number): void {
+    if (resource.kind === '3d' || (resource.kind === '2d' && resource.virgl)) return this.virgl.transferRect(resource, r, offset);
+    if (resource.kind !== '2d' || !resource.backing) return;
     if (!fitsIn(r, resource)) fail(ERR_INVALID_PARAMETER, `transfer rect ${rectText(r)} outside resource ${resource.id} (${resource.width}x${resource.height})`);
     // As QEMU: the guest's rows have the resource's stride, and `offset` is where the rect's first row starts.
     const { stride } = resource;
-    backing.copyRowsOut(this.memory, offset, stride, resource.pixels, r.y * stride + r.x * 4, stride, r.width * 4, r.height);
+    resource.backing.copyRowsOut(this.memory, offset, stride, resource.pixels, r.y * stride + r.x * 4, stride, r.width * 4, r.height);
+  }
+
+  /** The first scanout showing `resource` whose last flush the presenter has not read yet: when it has. */
+  private unreadOf(resource: Resource2d): Promise<void> | null {
+    for (const scanout of this.scanouts) {
+      if (!(resource.scanoutMask & (1 << scanout.index))) continue;
+      const unread = this.presenterUnread(scanout.index);
+      if (unread) return unread;
+    }
+    return null;
+  }
+
+  private holdTransfer(resource: Resource2d, r: W.Rect, base: number, unread: Promise<void>): Promise<void> {
+    const damage = new Damage();
+    damage.add(r);
+    const release = (): void => {
+      this.heldTransfers.delete(resource.id);
+      if (this.resources.get(resource.id) !== resource) return;
+      const u = damage.rect;
+      try {
+        this.copyTransfer(resource, u, base + u.y * resource.stride + u.x * 4);
+      } catch (error) {
+        this.report('held transfer', error);
+      }
+    };
+    const done = unread.then(release, (error: unknown) => {
+      this.report('presenter', error);
+      release();
+    });
+    this.heldTransfers.set(resource.id, { damage, base, done });
+    return done;
   }
 
   private attachBacking(request: Uint8Array): void {

@@ -99,7 +99,26 @@ export class VirglCommands {
 
   /** A 2D transfer into a 3D resource (as QEMU with virgl): a level-0 box with the image's own row pitch. */
   transferRect(resource: Resource, r: W.Rect, offset: number): void {
-    this.runTransfer3d(resource, this.setTransfer(0, resource.id, 0, r.x, r.y, 0, r.width, r.height, 1, offset, 0, 0), true);
+    this.runTransfer3d(resource, this.rectTransfer(resource, r, offset), true);
+  }
+
+  /** Fails as transferRect would, moving nothing. */
+  checkRect(resource: Resource, r: W.Rect, offset: number): void {
+    this.checkedTransfer(resource, this.rectTransfer(resource, r, offset));
+  }
+
+  private rectTransfer(resource: Resource, r: W.Rect, offset: number): Transfer3d {
+    return this.setTransfer(0, resource.id, 0, r.x, r.y, 0, r.width, r.height, 1, offset, 0, 0);
+  }
+
+  /** The backing of a valid transfer of `resource` (its pitches filled in), or the command's failure. */
+  private checkedTransfer(resource: Resource, t: Transfer3d): Backing {
+    const params = virglOf(resource);
+    check(params !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
+    const backing = resource.backing;
+    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
+    checkTransfer3d(params, t, backing.totalBytes);
+    return backing;
   }
 
   getCapsetInfo(request: Uint8Array): void {
@@ -219,11 +238,7 @@ export class VirglCommands {
 
   /** Validates a 3D transfer against its resource and backing, then moves the bytes. */
   private runTransfer3d(resource: Resource, t: Transfer3d, toHost: boolean): void | Promise<void> {
-    const params = virglOf(resource);
-    check(params !== null, ERR_INVALID_RESOURCE_ID, () => `resource ${resource.id} is not a 3D resource`);
-    const backing = resource.backing;
-    if (backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
-    checkTransfer3d(params, t, backing.totalBytes);
+    const backing = this.checkedTransfer(resource, t);
     if (toHost) {
       const access = this.window;
       access.backing = backing;

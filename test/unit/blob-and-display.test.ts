@@ -4,7 +4,7 @@ import * as W from '../../src/protocol/structs.ts';
 import { VirtioGpuFunction } from '../../src/virtio/gpu-function.ts';
 import { createMemoryPresenter } from '../../src/index.ts';
 import type { Presenter } from '../../src/presenters/presenter.ts';
-import { createBlob, encode, flush, hdr, holdingPresenter, memEntries, pixelAt, responseType, rig, scanoutBlob, send, transfer, type Rig } from './helpers.ts';
+import { createBlob, encode, flush, hdr, holdingPresenter, makeResource, memEntries, pixelAt, responseType, rig, scanoutBlob, send, transfer, type Rig } from './helpers.ts';
 
 /** Fills a B8G8R8X8 framebuffer of `width` x `height` with stride `stride` at `addr`: pixel (x, y) = (x, y, 0x5a). */
 function fillFramebuffer(r: Rig, addr: number, width: number, height: number, stride: number, seed = 0): void {
@@ -85,6 +85,31 @@ describe('SET_SCANOUT_BLOB and flushes from guest pages', () => {
     expect(pixelAt(cap, 1, 1)).toEqual([1, 1, 0x5c, 255]); // the pages as they are when copied
     expect(pixelAt(cap, 21, 11)).toEqual([21, 11, 0x5c, 255]); // the second flush joined the first
     expect(pixelAt(cap, 30, 15)).toEqual([30, 15, 0x5a, 255]); // outside both
+  });
+
+  it("copies a 2D image's transfers only once the presenter has read the last flush: they join, and the flushes after them wait", async () => {
+    const { presenter, release } = holdingPresenter();
+    const r = rig({ scanouts: [{ width: 32, height: 16 }], presenter });
+    await makeResource(r, { id: 3, width: 32, height: 16, addr: 0x20000, scanout: 0 });
+    r.ram.fill(0x11, 0x20000, 0x20000 + 32 * 16 * 4);
+    const transfer2d = (rect: W.Rect, fenced: boolean) =>
+      r.device.executeControl(encode(W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D, fenced ? { flags: HeaderFlag.FENCE, fenceId: 5n } : {}), r: rect, offset: rect.y * 128 + rect.x * 4, resourceId: 3 }));
+    const first = transfer2d({ x: 0, y: 0, width: 4, height: 4 }, true);
+    expect(first).toBeInstanceOf(Promise);
+    expect(responseType(transfer2d({ x: 20, y: 10, width: 4, height: 4 }, false) as Uint8Array)).toBe(R.OK_NODATA);
+    // Refused at once, held or not.
+    expect(responseType(transfer2d({ x: 30, y: 0, width: 4, height: 4 }, false) as Uint8Array)).toBe(R.ERR_INVALID_PARAMETER);
+    const flushed = r.device.executeControl(encode(W.ResourceFlush, { hdr: hdr(C.RESOURCE_FLUSH, { flags: HeaderFlag.FENCE, fenceId: 6n }), r: { x: 0, y: 0, width: 32, height: 16 }, resourceId: 3 }));
+    r.ram.fill(0x22, 0x20000, 0x20000 + 32 * 16 * 4);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(pixelAt(await r.device.captureScanout(0), 1, 1)).toEqual([0, 0, 0, 255]); // nothing copied while the presenter reads
+    release();
+    expect(responseType(await first)).toBe(R.OK_NODATA);
+    expect(responseType(await flushed)).toBe(R.OK_NODATA);
+    const cap = await r.device.captureScanout(0);
+    expect(pixelAt(cap, 1, 1)).toEqual([0x22, 0x22, 0x22, 255]); // the pages as they are when copied
+    expect(pixelAt(cap, 21, 11)).toEqual([0x22, 0x22, 0x22, 255]); // the second transfer joined the first
+    expect(pixelAt(cap, 30, 15)).toEqual([0, 0, 0, 255]); // the union of the two: (0,0) to (24,14)
   });
 
   it('answers a held flush whose scanout was blanked and blob freed meanwhile, copying nothing', async () => {
