@@ -543,7 +543,8 @@ export class VirtioGpuDevice {
    * a scanout shows, only once the presenter has read the last flush:
    * transfers arriving meanwhile join the held one (their union is copied
    * then, from the pages as they are then), and the flushes after them wait
-   * for it. Linux does not wait for its console's transfers (it fences a
+   * for it; not an image a context that runs streams has attached, whose
+   * streams after the transfer must see it. Linux does not wait for its console's transfers (it fences a
    * primary plane's flush only for a guest blob), so nothing slows it; this
    * spares the copies of frames nobody would see.
    */
@@ -554,7 +555,7 @@ export class VirtioGpuDevice {
     if (resource.kind === 'blob') return;
     if (resource.backing === null) fail(ERR_UNSPEC, `resource ${resource.id} has no backing`);
     const { r, offset } = cmd;
-    if (resource.kind === '2d' && !resource.drawn && resource.scanoutMask !== 0) {
+    if (resource.kind === '2d' && !resource.drawn && resource.scanoutMask !== 0 && !this.virgl.usedBy3d(resource)) {
       this.checkTransfer2d(resource, r, offset);
       const base = offset - (r.y * resource.stride + r.x * 4);
       const held = this.heldTransfers.get(resource.id);

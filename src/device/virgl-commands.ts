@@ -102,6 +102,12 @@ export class VirglCommands {
     this.runTransfer3d(resource, this.rectTransfer(resource, r, offset), true);
   }
 
+  /** Whether a context that ran command streams has `resource` attached: its transfers must reach the renderer before the streams after them. */
+  usedBy3d(resource: Resource): boolean {
+    for (const context of this.contexts.all()) if (context.submitted && context.resources.has(resource.id)) return true;
+    return false;
+  }
+
   /** Fails as transferRect would, moving nothing. */
   checkRect(resource: Resource, r: W.Rect, offset: number): void {
     this.checkedTransfer(resource, this.rectTransfer(resource, r, offset));

@@ -4,7 +4,7 @@ import * as W from '../../src/protocol/structs.ts';
 import type { ValueOf } from '../../src/protocol/codec.ts';
 import { RecordingRenderer } from '../../src/renderers/recording-renderer.ts';
 import { TRACE_HEADER_SIZE, TraceRecord } from '../../src/trace/trace-writer.ts';
-import { encode, flush, hdr, memEntries, pixelAt, responseType, rig, send, transfer, type Rig } from './helpers.ts';
+import { encode, flush, hdr, holdingPresenter, memEntries, pixelAt, responseType, rig, send, transfer, type Rig } from './helpers.ts';
 
 const VIRGL_B8G8R8X8 = 2;
 const VIRGL_R8G8B8A8 = 67;
@@ -244,6 +244,36 @@ describe('SUBMIT_3D', () => {
     const withFences = encode(W.CmdSubmit, { hdr: hdr(C.SUBMIT_3D, { ctxId: 1 }), size: 0, numInFences: 1 });
     expect(responseType(await r.device.controlCommand(withFences))).toBe(R.ERR_INVALID_PARAMETER);
     expect(r.renderer.stats.submits).toBe(0);
+  });
+});
+
+describe('2D transfers with 3D offered', () => {
+  it('holds a transfer into a shown image until the presenter has read, unless a context that runs streams has it attached', async () => {
+    const { presenter, release } = holdingPresenter();
+    const r = virglRig({ presenter });
+    await ctxCreate(r, 1);
+    await send(r, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 7, format: VIRGL_B8G8R8X8, width: 32, height: 32 });
+    await attachBacking(r, 7, 0x40000, 32 * 32 * 4);
+    await send(r, W.SetScanout, { hdr: hdr(C.SET_SCANOUT), r: { x: 0, y: 0, width: 32, height: 32 }, scanoutId: 0, resourceId: 7 });
+    await send(r, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 7 });
+    const transfer2d = () => r.device.executeControl(encode(W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D, { flags: HeaderFlag.FENCE, fenceId: 2n }), r: { x: 0, y: 0, width: 32, height: 32 }, offset: 0, resourceId: 7 }));
+    // Attached to a context that ran nothing (Linux's console's): held.
+    const held = transfer2d();
+    expect(held).toBeInstanceOf(Promise);
+    release();
+    expect(responseType(await held)).toBe(R.OK_NODATA);
+    const { presenter: reading } = holdingPresenter();
+    const busy = virglRig({ presenter: reading });
+    await ctxCreate(busy, 1);
+    await send(busy, W.ResourceCreate2d, { hdr: hdr(C.RESOURCE_CREATE_2D), resourceId: 7, format: VIRGL_B8G8R8X8, width: 32, height: 32 });
+    await attachBacking(busy, 7, 0x40000, 32 * 32 * 4);
+    await send(busy, W.SetScanout, { hdr: hdr(C.SET_SCANOUT), r: { x: 0, y: 0, width: 32, height: 32 }, scanoutId: 0, resourceId: 7 });
+    await send(busy, W.ResourceOnly, { hdr: hdr(C.CTX_ATTACH_RESOURCE, { ctxId: 1 }), resourceId: 7 });
+    await submit(busy, 1, [0]);
+    // Its streams after the transfer must see it: copied at once, though the presenter still reads.
+    const now = busy.device.executeControl(encode(W.TransferToHost2d, { hdr: hdr(C.TRANSFER_TO_HOST_2D, { flags: HeaderFlag.FENCE, fenceId: 2n }), r: { x: 0, y: 0, width: 32, height: 32 }, offset: 0, resourceId: 7 }));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(busy.renderer.stats.transfersToHost).toBeGreaterThanOrEqual(2);
   });
 });
 
