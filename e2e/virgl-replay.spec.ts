@@ -1,6 +1,6 @@
 /**
  * The virgl renderer on WebGL2 against the reference: each recorded trace (the
- * 12 GL test programs, kmscube and glmark2 scenes: test/guest/gl-traces.ts) is
+ * 13 GL test programs, kmscube and glmark2 scenes: test/guest/gl-traces.ts) is
  * replayed natively by virglrenderer on llvmpipe (`npm run oracle`) and in
  * Chromium by the project's renderer on WebGL2 (SwiftShader on this machine).
  * Every frame and readback of every trace is compared: 31 at most a trace,

@@ -48,6 +48,8 @@ const keyChoice = fc.record({
   twoSidedColor: fc.boolean(),
   spriteCoords: fc.nat({ max: 0xff }),
   spriteOrigin: fc.constantFrom('upper-left' as const, 'lower-left' as const),
+  /** Transform feedback: varyings of up to four dwords, each an index into the shader's output components (wrapped). */
+  captures: fc.array(fc.array(fc.nat({ max: 255 }), { minLength: 1, maxLength: 4 }), { maxLength: 4 }),
 });
 type KeyChoice = typeof keyChoice extends fc.Arbitrary<infer T> ? T : never;
 
@@ -59,7 +61,9 @@ function keyFor(shader: Shader, c: KeyChoice): ShaderKey {
   shader.outputs.forEach((o, i) => {
     if (o.semantic) varyings[`vgw_${o.semantic.name}_${o.semantic.index}`] = c.varyingModes[i % c.varyingModes.length] ?? 'smooth';
   });
-  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes, captures: [] };
+  const components = shader.outputs.flatMap((o) => Array.from({ length: (o.last - o.first + 1) * 4 }, (_, i) => o.first * 4 + i));
+  const captures = components.length === 0 ? [] : c.captures.map((dwords) => dwords.map((d) => components[d % components.length]!));
+  return { stage: 'vertex', attributes: c.attributes, varyings, swizzles: c.swizzles, clampedRefs: c.clampedRefs, flipY: c.flipY, clipPlanes: c.clipPlanes, captures };
 }
 
 // ---- mutations of the real shaders
