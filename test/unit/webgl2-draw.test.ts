@@ -290,5 +290,7 @@ describe('stream output laid out for WebGL2', () => {
     expect(streamLayout(info([output(1, 3, 2, 0, 0)], [2, 0, 0, 0]))).toMatch(/components 3\+2/);
     expect(streamLayout(info([output(1, 0, 2, 0, 0), output(2, 0, 1, 0, 1)], [3, 0, 0, 0]))).toMatch(/two stream outputs write dword 1/);
     expect(streamLayout(info([{ ...output(1, 0, 1, 0, 0), stream: 1 }], [1, 0, 0, 0]))).toMatch(/vertex stream 1/);
+    // A hostile stride is refused before anything is sized by it.
+    expect(streamLayout(info([output(1, 0, 1, 0, 0)], [0xffffffff, 0, 0, 0]))).toMatch(/4294967295 dwords a vertex/);
   });
 });

@@ -16,9 +16,10 @@
  *
  * Each draw that captures begins and ends WebGL2's transform feedback by
  * itself, with each target bound at the byte where the guest's target has
- * got to: gallium's append (pause and resume) is the target's own count of
- * bytes written, kept here, so no transform feedback is ever left active
- * while another guest context or a present uses the shared WebGL2 context.
+ * got to (each target counts what it was given; the executor starts a new
+ * list of targets over, as the reference host does), so no transform
+ * feedback is ever left active while another guest context or a present uses
+ * the shared WebGL2 context.
  * WebGL2 captures only from non-indexed point, line and triangle lists;
  * other draws are drawn without capture, said once. A draw that would
  * overflow a target captures the primitives that fit, as gallium does.
@@ -30,7 +31,7 @@ import type { SubContext } from './sub-context.ts';
 /** Dwords a capture varying holds at most (WebGL2's minimum MAX_TRANSFORM_FEEDBACK_SEPARATE_COMPONENTS). */
 const VARYING_DWORDS = 4;
 /** WebGL2's minimum MAX_TRANSFORM_FEEDBACK_INTERLEAVED_COMPONENTS. */
-export const MAX_INTERLEAVED_DWORDS = 64;
+const MAX_INTERLEAVED_DWORDS = 64;
 
 export interface StreamLayout {
   /** Capture varyings in WebGL2's order; each lists its dwords as OUT register * 4 + component. */
@@ -50,6 +51,7 @@ export function streamLayout(info: ShaderInfo): StreamLayout | string | null {
     if (o.stream !== 0) return `stream output to vertex stream ${o.stream} (WebGL2 has only stream 0)`;
     if (o.numComponents < 1 || o.startComponent + o.numComponents > 4) return `stream output of components ${o.startComponent}+${o.numComponents} of a register`;
     const stride = info.strides[o.buffer] ?? 0;
+    if (stride > MAX_INTERLEAVED_DWORDS) return `stream output of ${stride} dwords a vertex (WebGL2 promises ${MAX_INTERLEAVED_DWORDS})`;
     if (o.dstOffset + o.numComponents > stride) return `stream output at dword ${o.dstOffset} past the ${stride} dwords a vertex of buffer ${o.buffer} has`;
     let slots = dwords.get(o.buffer);
     if (!slots) dwords.set(o.buffer, (slots = new Array<number | undefined>(stride).fill(undefined)));
@@ -63,7 +65,6 @@ export function streamLayout(info: ShaderInfo): StreamLayout | string | null {
   if (vertices.some((slots) => slots.includes(undefined))) return 'stream output that skips dwords of a vertex (WebGL2 captures varyings back to back)';
   const filled = vertices as number[][];
   const interleaved = buffers.length === 1;
-  if (interleaved && filled[0]!.length > MAX_INTERLEAVED_DWORDS) return `stream output of ${filled[0]!.length} dwords a vertex (WebGL2 promises ${MAX_INTERLEAVED_DWORDS})`;
   if (!interleaved && filled.some((slots) => slots.length > VARYING_DWORDS)) return `stream output to ${buffers.length} buffers with more than ${VARYING_DWORDS} dwords in one (WebGL2 captures one varying a buffer)`;
   const varyings: number[][] = [];
   for (const slots of filled) for (let i = 0; i < slots.length; i += VARYING_DWORDS) varyings.push(slots.slice(i, i + VARYING_DWORDS));
@@ -75,14 +76,14 @@ export interface StreamTarget {
   readonly resource: number;
   readonly offset: number;
   readonly size: number;
-  /** Bytes captured since the target was last bound without append. */
+  /** Bytes captured since it was last bound in a new list of targets. */
   written: number;
   /** Bytes a vertex of the last capture into it (what a draw counting from it divides by). */
   vertexBytes: number;
 }
 
 /** Vertices a primitive of the list modes WebGL2 captures: POINTS, LINES, TRIANGLES. */
-export function capturedVertices(mode: number): number {
+function capturedVertices(mode: number): number {
   return mode === 0 ? 1 : mode === 1 ? 2 : mode === 4 ? 3 : 0;
 }
 
