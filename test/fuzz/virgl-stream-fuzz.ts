@@ -15,14 +15,25 @@
  *     there to be misread), scratch arrays hold their counts, and shader text
  *     is 7-bit, within the configured limit and no more than the streams carried;
  *   - afterwards the same decoder decodes a valid stream exactly.
- * The executor above the decoder (src/renderers/webgl2/executor.ts and
- * sub-context.ts) needs a WebGL2RenderingContext from its constructor on, so
- * the fuzzing stops at the sink; the part of the renderer that is plain
- * TypeScript, the shader translation, gets every shader text delivered
- * (tgsi-fuzz.ts's checks).
+ * The same streams then run through the WebGL2 executor above the decoder
+ * (src/renderers/webgl2/executor.ts and what it calls: objects, draws,
+ * programs, transform feedback, queries), on a GL that only records
+ * (test/unit/recording-gl.ts) and a few buffers and textures: it must never
+ * throw (the decoder reports a throw inside the sink as `threw:`). Every
+ * shader text delivered also goes through tgsi-fuzz.ts's checks.
  * The checks are virgl-stream-checks.ts's, which the guided fuzzer shares.
  */
 import fc from 'fast-check';
+import { VirglTarget } from '../../src/protocol/virgl-formats.ts';
+import type { Resource3dParams } from '../../src/renderers/renderer-3d.ts';
+import { Drawer } from '../../src/renderers/webgl2/draw.ts';
+import { ContextExecutor } from '../../src/renderers/webgl2/executor.ts';
+import { ProgramCache } from '../../src/renderers/webgl2/programs.ts';
+import { GlResources } from '../../src/renderers/webgl2/resources.ts';
+import type { DecoderConfig } from '../../src/virgl/config.ts';
+import { formatDecodeError, VirglDecoder } from '../../src/virgl/decoder.ts';
+import { recordingGl } from '../unit/recording-gl.ts';
+import { fail } from './fail.ts';
 import type { LengthRule } from '../../src/virgl/checks.ts';
 import { contextCommands } from '../../src/virgl/decode-context.ts';
 import { objectCommands } from '../../src/virgl/decode-objects.ts';
@@ -133,8 +144,32 @@ export const streamCase = fc.record({
 type StreamCase = typeof streamCase extends fc.Arbitrary<infer T> ? T : never;
 
 function runStreamCase(c: StreamCase): void {
-  const texts = checkDecoding(c.everything ? everythingConfig : deviceConfig, c.streams, c.misalign);
+  const config = c.everything ? everythingConfig : deviceConfig;
+  const texts = checkDecoding(config, c.streams, c.misalign);
   for (const text of texts) checkTgsi(Buffer.from(text).toString('latin1'));
+  executeStreams(config, c.streams);
+}
+
+/** Resources a context's streams may name: buffers 1 to 3, and 2D, array and cube textures 4 to 6. */
+const RESOURCES: readonly Resource3dParams[] = [
+  ...[64, 4096, 65536].map((width) => ({ target: VirglTarget.BUFFER, format: 64, bind: 0, width, height: 1, depth: 1, arraySize: 1, lastLevel: 0, nrSamples: 0, flags: 0 })),
+  { target: VirglTarget.TEXTURE_2D, format: 67, bind: 0, width: 16, height: 16, depth: 1, arraySize: 1, lastLevel: 4, nrSamples: 0, flags: 0 },
+  { target: VirglTarget.TEXTURE_2D_ARRAY, format: 1, bind: 0, width: 8, height: 8, depth: 1, arraySize: 4, lastLevel: 0, nrSamples: 0, flags: 0 },
+  { target: VirglTarget.TEXTURE_CUBE, format: 67, bind: 0, width: 8, height: 8, depth: 1, arraySize: 6, lastLevel: 0, nrSamples: 0, flags: 0 },
+];
+
+function executeStreams(config: DecoderConfig, streams: readonly Uint8Array[]): void {
+  const { gl } = recordingGl();
+  const quiet = (): void => {};
+  const resources = new GlResources(gl, quiet);
+  RESOURCES.forEach((params, i) => resources.create(i + 1, params));
+  const executor = new ContextExecutor(gl, resources, new Drawer(gl, resources, new ProgramCache(gl, quiet), quiet, { draws: 0 }), quiet);
+  const decoder = new VirglDecoder(config);
+  for (const stream of streams) {
+    const error = decoder.decode(stream, executor);
+    if (error?.reason.startsWith('threw:')) fail(`the executor threw: ${formatDecodeError(error)}`);
+  }
+  executor.destroy();
 }
 
 function describeStreamCase(c: StreamCase): string[] {
