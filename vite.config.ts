@@ -1,4 +1,5 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Alias, type Plugin } from 'vite';
 import { ensureGuestImage, recipeHash } from './guest/build-image.mjs';
@@ -12,11 +13,28 @@ export const packageAliases: Alias[] = [
 ];
 
 const GUEST_FILES = { 'vmlinuz': 'kernel', 'initramfs.cpio': 'initrd', 'bios.bin': 'bios' } as const;
-/** The 3d image adds its root disk; the dev server serves it at /guest-image/3d/<file> (built on first use, about a minute). */
+/** The 3d image adds its root disk; the dev server serves it at /guest-image/3d/<file> (built on first use, about a minute), the disk in ranges too. */
 const GUEST_3D_FILES = { ...GUEST_FILES, 'disk.img': 'disk' } as const;
 
 /** Names the guest image and the code: a snapshot taken under another id is never resumed. */
 const imageId = (): string => JSON.stringify({ id: `${recipeHash()}-${sourceHash()}` });
+
+/** A file to GET or HEAD, whole or one byte range: v86 reads the 3d image's disk on demand, in ranges. */
+function sendFile(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const size = statSync(path).size;
+  const headers = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS };
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  const start = range ? Number(range[1]) : 0;
+  const end = range?.[2] ? Math.min(size - 1, Number(range[2])) : size - 1;
+  if (range && start > end) {
+    res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` });
+    res.end();
+    return;
+  }
+  res.writeHead(range ? 206 : 200, { ...headers, 'Content-Length': end - start + 1, ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}) });
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(path, { start, end }).pipe(res);
+}
 
 /**
  * The guest image built by guest/build-image.mjs at /guest-image/<file>: served
@@ -29,9 +47,7 @@ function guestImage(): Plugin {
       server.middlewares.use('/guest-image/3d', (req, res, next) => {
         const name = (req.url ?? '').replace(/^\//, '').split('?')[0] as keyof typeof GUEST_3D_FILES;
         if (!(name in GUEST_3D_FILES)) return next();
-        const path = ensureGuestImage('3d')[GUEST_3D_FILES[name]] as string;
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(path).size, 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
-        createReadStream(path).pipe(res);
+        sendFile(req, res, ensureGuestImage('3d')[GUEST_3D_FILES[name]] as string);
       });
       server.middlewares.use('/guest-image', (req, res, next) => {
         const name = (req.url ?? '').replace(/^\//, '').split('?')[0] as keyof typeof GUEST_FILES | 'id';
@@ -41,9 +57,7 @@ function guestImage(): Plugin {
           return;
         }
         if (!(name in GUEST_FILES)) return next();
-        const path = ensureGuestImage()[GUEST_FILES[name]];
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': statSync(path).size, 'Cache-Control': 'no-cache', ...CROSS_ORIGIN_ISOLATION_HEADERS });
-        createReadStream(path).pipe(res);
+        sendFile(req, res, ensureGuestImage()[GUEST_FILES[name]]);
       });
     },
     generateBundle() {

@@ -97,7 +97,7 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
       if (this.canvas === canvas) drew();
       return put.apply(this, args);
     } as typeof put;
-    emulator = new V86({ ...(await guestV86Options('vgw.display=vga')), screen_container: screen });
+    emulator = new V86({ ...(await guestV86Options('2d', 'vgw.display=vga')), screen_container: screen });
     emulator.add_listener('emulator-loaded', () => emulator.run());
   } else {
     const canvas = document.createElement('canvas');

@@ -1,23 +1,46 @@
-/** The guest image the dev server serves (see vite.config.ts), as v86 options. */
+/**
+ * The guest images the dev server serves (see vite.config.ts), as v86
+ * options: the console guest (`2d`), or the `3d` guest with Debian's Mesa on
+ * a root disk that v86 reads on demand, in chunks fetched by HTTP range
+ * requests, never whole before boot.
+ */
 import v86Wasm from 'v86/build/v86.wasm?url';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
 
-async function fetchBytes(name: string): Promise<ArrayBuffer> {
-  const response = await fetch(`/guest-image/${name}`);
-  if (!response.ok) throw new Error(`guest image ${name}: HTTP ${response.status}`);
+export type GuestImageKind = '2d' | '3d';
+
+const BASE: Readonly<Record<GuestImageKind, string>> = { '2d': '/guest-image', '3d': '/guest-image/3d' };
+const MEMORY: Readonly<Record<GuestImageKind, number>> = { '2d': 128 << 20, '3d': 512 << 20 };
+/** What one range request of the disk fetches: the guest reads libraries in runs of sectors, and each request costs a round trip. */
+const DISK_CHUNK = 256 << 10;
+/** The disk's URL; performance entries name its range requests by it. */
+export const DISK_PATH = `${BASE['3d']}/disk.img`;
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`guest image ${url}: HTTP ${response.status}`);
   return response.arrayBuffer();
 }
 
-/** v86 options that boot the project's guest; `extraCmdline` is appended to the kernel command line. */
-export async function guestV86Options(extraCmdline = '') {
-  const [bios, bzimage, initrd] = await Promise.all(['bios.bin', 'vmlinuz', 'initramfs.cpio'].map(fetchBytes));
+async function diskSize(): Promise<number> {
+  const response = await fetch(DISK_PATH, { method: 'HEAD' });
+  const size = Number(response.headers.get('Content-Length'));
+  if (!response.ok || !(size > 0)) throw new Error(`the 3d guest's disk (${DISK_PATH}) is missing: HTTP ${response.status}. The dev server (npm start) builds the 3d image on first use, in about a minute, from Debian's packages; its log says why that failed`);
+  return size;
+}
+
+/** v86 options that boot the project's guest of `kind`; `extraCmdline` is appended to the kernel command line. */
+export async function guestV86Options(kind: GuestImageKind = '2d', extraCmdline = '') {
+  const base = BASE[kind];
+  const [bios, bzimage, initrd] = await Promise.all(['bios.bin', 'vmlinuz', 'initramfs.cpio'].map((name) => fetchBytes(`${base}/${name}`)));
   return {
     wasm_path: v86Wasm,
-    memory_size: 128 << 20,
+    memory_size: MEMORY[kind],
     vga_memory_size: 8 << 20,
     bios: { buffer: bios as ArrayBuffer },
     bzimage: { buffer: bzimage as ArrayBuffer },
     initrd: { buffer: initrd as ArrayBuffer },
+    ...(kind === '3d' ? { hda: { url: DISK_PATH, async: true, size: await diskSize(), fixed_chunk_size: DISK_CHUNK } } : {}),
     cmdline: `${GUEST_CMDLINE}${extraCmdline ? ` ${extraCmdline}` : ''}`,
     autostart: false,
     disable_speaker: true,

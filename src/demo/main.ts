@@ -1,6 +1,7 @@
 /**
  * The demo: Linux boots in v86 and its console appears on the virtio-gpu
- * canvas, drawn by the GPU worker. Until the first frame the serial log shows
+ * canvas, drawn by the GPU worker (`?image=3d`: the guest with Mesa, its root
+ * disk read on demand, the bytes read shown while it boots). Until the first frame the serial log shows
  * boot progress. Keys typed on the page reach the console shell through v86's
  * PS/2 keyboard. After the first boot a snapshot is kept in IndexedDB and the
  * next visit resumes it (`?cold` boots from scratch). A stats overlay, a
@@ -12,7 +13,7 @@ import type { BackendChoice } from '../presenters/backends.ts';
 import { restoreVirtioGpuState, saveVirtioGpuState } from '../vm/v86.ts';
 import { missingRequirements } from '../embed/requirements.ts';
 import { fallbackText } from './environment.ts';
-import { guestV86Options } from './guest-image.ts';
+import { DISK_PATH, guestV86Options, type GuestImageKind } from './guest-image.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 import { showStats } from './stats-overlay.ts';
 
@@ -23,13 +24,14 @@ const boot = element<HTMLPreElement>('boot');
 const screens = element('screen');
 const fit = element<HTMLInputElement>('fit');
 
-/** `?scanouts=N&size=WxH&backend=B&cold&virgl=0`: how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
-function pageOptions(): { scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
+/** `?image=3d&scanouts=N&size=WxH&backend=B&cold&virgl=0`: the guest, how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
+function pageOptions(): { image: GuestImageKind; scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
   const params = new URLSearchParams(location.search);
   const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
   const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
   const backend = (['webgpu', 'webgl2', 'canvas2d'] as const).find((b) => b === params.get('backend')) ?? 'auto';
-  return { scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
+  const image = params.get('image') === '3d' ? '3d' : '2d';
+  return { image, scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
 }
 
 export interface DemoState {
@@ -46,6 +48,11 @@ export interface DemoState {
   shellReady: boolean;
   /** A snapshot of this boot: being taken, or stored in IndexedDB. */
   snapshot: 'none' | 'saving' | 'stored';
+  /** Bytes of v86's part of the stored snapshot (memory, devices, and the disk blocks the guest wrote). */
+  snapshotBytes: number;
+  image: GuestImageKind;
+  /** Bytes of the 3d guest's disk fetched so far, and its size (0 for the 2d guest, which has none). */
+  disk: { read: number; size: number };
 }
 
 declare global {
@@ -64,10 +71,11 @@ async function start(): Promise<void> {
   const problem = missingRequirements();
   if (problem) throw new Error(problem);
   show('loading the guest image…');
-  const { scanouts, backend, cold, virgl } = pageOptions();
+  const { image, scanouts, backend, cold, virgl } = pageOptions();
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
-  const id = `${imageId}-${JSON.stringify({ scanouts, virgl })}`;
-  const [options, saved] = await Promise.all([guestV86Options(), cold ? null : loadSnapshot(id).catch(() => null)]);
+  const id = `${imageId}-${JSON.stringify({ image, scanouts, virgl })}`;
+  const [options, saved] = await Promise.all([guestV86Options(image), cold ? null : loadSnapshot(id).catch(() => null)]);
+  const disk = { read: 0, size: options.hda?.size ?? 0 };
   const emulator = new V86(options);
   let state: DemoState | undefined;
   const firstFrame = (): void => {
@@ -78,8 +86,9 @@ async function start(): Promise<void> {
     show(`Linux on virtio-gpu-web (${fallbackText(state.gpu)}; 3D: ${state.gpu.threeD}; ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
   const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, virgl, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
-  state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none' };
+  state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none', snapshotBytes: 0, image, disk };
   window.vgw = state;
+  if (disk.size > 0) watchDisk(state);
   // The emulator has not run yet: no serial output is missed.
   watchSerial(state, id);
   show(saved ? `resuming the saved guest (${fallbackText(gpu)})…` : `booting Linux (${fallbackText(gpu)})…`);
@@ -90,6 +99,19 @@ async function start(): Promise<void> {
   if (saved) await resume(state, saved);
   emulator.run();
   if (saved) await gpu.device.captureScanout(0).then(firstFrame);
+}
+
+/** Counts the bytes of the disk v86 fetches (its range requests), and shows them until the first frame. */
+function watchDisk(state: DemoState): void {
+  const mib = (bytes: number): string => (bytes / (1 << 20)).toFixed(1);
+  new PerformanceObserver((entries) => {
+    for (const entry of entries.getEntries() as PerformanceResourceTiming[]) {
+      if (new URL(entry.name).pathname === DISK_PATH) state.disk.read += entry.encodedBodySize;
+    }
+    // The page's buffer of entries holds 250; the observer has them already.
+    performance.clearResourceTimings();
+    if (state.firstFrameMs === null) show(`booting the 3d guest (${fallbackText(state.gpu)}): ${mib(state.disk.read)} of its ${mib(state.disk.size)} MiB disk read so far…`);
+  }).observe({ type: 'resource', buffered: true });
 }
 
 /** Keeps the guest's serial output in `state.serial`, shows it until the first frame, and keeps a snapshot at the first shell prompt after boot. */
@@ -152,7 +174,9 @@ async function keepSnapshot(state: DemoState, id: string): Promise<void> {
     // v86 captures its state when save_state is called; the device's is taken in the same tick.
     const v86 = state.emulator.save_state();
     const device = saveVirtioGpuState(state.device);
-    await storeSnapshot({ id, v86: await v86, device });
+    const saved = await v86;
+    await storeSnapshot({ id, v86: saved, device });
+    state.snapshotBytes = saved.byteLength;
     state.snapshot = 'stored';
   } catch (error) {
     console.warn('virtio-gpu-web demo: the snapshot was not stored', error);
