@@ -50,6 +50,10 @@ const SCENE_TOLERANCE: Readonly<Record<string, Tolerance>> = {
   refract: { pixels: 0.07, psnr: 40 },
   // 4.1 to 4.7 %, up to 255, PSNR 46.4 dB at worst: a wireframe shaded from interpolated distances to its edges.
   buffer: { pixels: 0.07, psnr: 43 },
+  // Up to 0.48 %, PSNR down to 36.7 dB: the windows move with time, and a frame that catches one mid-pixel has a row or
+  // column along its edge up to 255 off and the blurred borders up to 9 (the replays, recorded with a steady clock, match
+  // within the common tolerance).
+  desktop: { pixels: 0.01, psnr: 34 },
   // 0.06 to 0.07 %, up to 255, PSNR 37.6 dB at worst: grids of thin quads, as loop's (picture-compare.ts).
   conditionals: { pixels: 0.005, psnr: 35 },
   function: { pixels: 0.005, psnr: 35 },
