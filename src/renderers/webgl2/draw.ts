@@ -94,7 +94,7 @@ export class Drawer {
         gl.bindVertexArray(null);
         return this.once(`${count} indices of ${indexSize} bytes at offset ${offset} do not fit in resource ${resource} (${buffer.bytes.length} bytes) or are misaligned; skipped`);
       }
-      if (linked.stream && sub.boundTargets.some((handle) => handle !== 0)) this.once('transform feedback of an indexed draw: WebGL2 captures only non-indexed draws; drawn without capture');
+      if (linked.stream && sub.streamTargetsBound()) this.once('transform feedback of an indexed draw: WebGL2 captures only non-indexed draws; drawn without capture');
       const restart = RESTART_OF[indexSize]!;
       let first = offset;
       if (draw.primitiveRestart && draw.restartIndex !== restart && draw.restartIndex < restart) {

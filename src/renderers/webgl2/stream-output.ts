@@ -153,7 +153,7 @@ export class StreamCapture {
       this.bound.push(target);
     }
     if (this.bound.length === layout.buffers.length) return true;
-    if (this.bound.length > 0 || sub.boundTargets.some((handle) => handle !== 0)) this.once('a draw whose stream output has no target for some of its buffers captures nothing');
+    if (this.bound.length > 0 || sub.streamTargetsBound()) this.once('a draw whose stream output has no target for some of its buffers captures nothing');
     return false;
   }
 

@@ -119,4 +119,10 @@ export class SubContext {
     gl.deleteVertexArray(this.vertexArray);
     for (const { sampler } of this.samplers.values()) gl.deleteSampler(sampler);
   }
+
+  /** Whether any stream-output target is bound (a loop: draws ask this, and must not allocate). */
+  streamTargetsBound(): boolean {
+    for (let i = 0; i < this.boundTargets.length; i++) if (this.boundTargets[i] !== 0) return true;
+    return false;
+  }
 }
