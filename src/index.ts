@@ -26,7 +26,9 @@ export function createVirtioGpu(options: DeviceOptions): VirtioGpuDevice {
 export { createWorkerPresenter, type WorkerPresenter, type WorkerPresenterOptions } from './presenters/worker-presenter.ts';
 export type { Backend, BackendChoice } from './presenters/backends.ts';
 export { attachVirtioGpu, saveVirtioGpuState, restoreVirtioGpuState, type AttachOptions, type V86Like, type V86VirtioGpuState } from './vm/v86.ts';
-export { VirtioPciTransport, type VirtioFunction, type TransportState, type InterruptLine } from './virtio/pci-transport.ts';
+export { attachVirtioTablet, type TabletOptions, type VirtioTablet } from './vm/v86.ts';
+export { VirtioTabletFunction, ABS_MAX as TABLET_ABS_MAX, type TabletButton } from './virtio/tablet-function.ts';
+export { VirtioPciTransport, barSize, type VirtioFunction, type TransportState, type InterruptLine } from './virtio/pci-transport.ts';
 export { VirtioGpuFunction } from './virtio/gpu-function.ts';
 export type { DeviceState } from './device/device.ts';
 export { attachVirtioGpuToV86, type EmbeddedVirtioGpu, type V86EmbedOptions, type V86Emulator } from './embed/v86-embed.ts';

@@ -10,11 +10,12 @@ import type { ScanoutConfig } from '../device/scanouts.ts';
 import type { BackendChoice } from '../presenters/backends.ts';
 import { createWorkerPresenter, type WorkerPresenter } from '../presenters/worker-presenter.ts';
 import { WorkerRenderer3d } from '../renderers/worker-renderer-3d.ts';
-import { attachVirtioGpu, virtioGpuTraffic, type AttachOptions, type V86Like } from '../vm/v86.ts';
+import { attachVirtioGpu, attachVirtioTablet, virtioGpuTraffic, type AttachOptions, type V86Like, type VirtioTablet } from '../vm/v86.ts';
 import { missingRequirements } from './requirements.ts';
 import { captureToBlob } from './screenshot.ts';
 import { SerialLog } from './serial-log.ts';
 import { StatsMeter, type GpuStats } from './stats.ts';
+import { followPointer } from './tablet-pointer.ts';
 
 /** The public face of a v86 emulator (`new V86({ ..., autostart: false })` from the `v86` package) that this call uses. */
 export interface V86Emulator {
@@ -51,6 +52,14 @@ export interface V86EmbedOptions extends Omit<AttachOptions, 'presenter' | 'scan
    * program that redraws the whole framebuffer (fbdev) more guest time.
    */
   virgl?: boolean;
+  /**
+   * Give the guest a virtio-input tablet (Linux's virtio_input driver) that
+   * follows the page's pointer over scanout 0: absolute, so the guest's
+   * pointer lands where the user points, with no pointer lock. Default false.
+   * Construct V86 with `disable_mouse: true` then, or its PS/2 mouse moves
+   * the guest's pointer too.
+   */
+  tablet?: boolean;
 }
 
 export interface EmbeddedVirtioGpu {
@@ -64,6 +73,8 @@ export interface EmbeddedVirtioGpu {
   readonly notes: readonly string[];
   /** "virgl on WebGL2 (the GPU's name)", or why the guest has no 3D. */
   readonly threeD: string;
+  /** The guest's tablet (with `tablet: true`), which the page's pointer drives; save its state beside the device's for snapshots. */
+  readonly tablet: VirtioTablet | null;
   /**
    * The guest's first serial port: what it wrote (the newest `serialLimit`
    * characters), how many characters it wrote since the start, what it wrote
@@ -117,7 +128,7 @@ const VIRGL_HEARTBEAT_TIMEOUT_MS = 15_000;
  * emulator unless `start: false`. Call it right after `new V86(...)`.
  */
 export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTMLElement, options: V86EmbedOptions = {}): Promise<EmbeddedVirtioGpu> {
-  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, virgl = true, ...attachOptions } = options;
+  const { scanouts: wanted, backend, start = true, serialLimit = 1 << 20, createWorker, onRecovery, onFrame, virgl = true, tablet: withTablet = false, ...attachOptions } = options;
   if (emulator.is_running()) {
     throw new Error('virtio-gpu-web: the emulator already runs; construct V86 with autostart: false so the device is on the PCI bus before the guest boots');
   }
@@ -160,6 +171,8 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
   const with3d = renderer3d ? { features: { ...attachOptions.features, virgl: true, contextInit: true }, renderer3d } : {};
   await loaded;
   const device = attachVirtioGpu(emulator as V86Like, { ...attachOptions, ...with3d, scanouts, presenter });
+  const tablet = withTablet ? attachVirtioTablet(emulator as V86Like, { log }) : null;
+  const stopPointer = tablet ? followPointer(container, () => presenter.elements[0] as HTMLCanvasElement | undefined, tablet) : () => {};
   const presented = (): number => scanouts.reduce((sum, _, i) => sum + presenter.framesPresented(i), 0);
   const meter = new StatsMeter(
     () => ({ frames: presented(), ...virtioGpuTraffic(device), draws: renderer3d?.draws ?? 0, gpuBytes: device.resourceUsage.bytes3d }),
@@ -175,6 +188,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     backend: presenter.backend,
     notes: presenter.notes,
     threeD: threeD.ok ? `virgl on WebGL2 (${threeD.renderer})` : `off: ${threeD.reason}`,
+    tablet,
     serial: {
       get text() {
         return serial.text;
@@ -189,6 +203,7 @@ export async function attachVirtioGpuToV86(emulator: V86Emulator, container: HTM
     screenshot: async (index = 0, type = 'image/png') => captureToBlob(await device.captureScanout(index), type),
     async destroy() {
       meter.stop();
+      stopPointer();
       emulator.remove_listener('serial0-output-byte', onSerial);
       globalThis[INSTANCES_KEY] = globalThis[INSTANCES_KEY]?.filter((h) => h !== handle);
       await presenter.destroy();

@@ -13,6 +13,7 @@ export class VirtioGpuFunction implements VirtioFunction {
   readonly deviceId = VIRTIO_ID_GPU;
   readonly pciClass = PCI_CLASS_DISPLAY_OTHER;
   readonly queueCount = 2;
+  readonly configLength = DeviceConfigLayout.size;
   /** Requests served from both queues since the device was made. */
   commandsServed = 0;
   private queues: readonly (SplitVirtqueue | null)[] = [];

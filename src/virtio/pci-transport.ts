@@ -42,9 +42,14 @@ export const BarLayout = {
   ISR: 0x50,
   ISR_LENGTH: 0x01,
   DEVICE: 0x60,
-  DEVICE_LENGTH: 0x10,
-  SIZE: 0x80,
 } as const;
+
+/** The BAR's size for a function: a power of two that holds its device config after the fixed structures (at least 0x80). */
+export function barSize(fn: Pick<VirtioFunction, 'configLength'>): number {
+  let size = 0x80;
+  while (size < BarLayout.DEVICE + fn.configLength) size *= 2;
+  return size;
+}
 
 /** What a virtio device offers its transport. */
 export interface VirtioFunction {
@@ -55,6 +60,8 @@ export interface VirtioFunction {
   /** Device-specific feature bits (below bit 24). */
   readonly features: bigint;
   readonly queueCount: number;
+  /** Bytes of its device-specific config structure. */
+  readonly configLength: number;
   readConfig(offset: number, size: number): number;
   writeConfig(offset: number, size: number, value: number): void;
   /** The driver has set up its queues and started the device. */
@@ -140,7 +147,7 @@ export class VirtioPciTransport {
       [CapType.COMMON, BarLayout.COMMON, BarLayout.COMMON_LENGTH],
       [CapType.NOTIFY, BarLayout.NOTIFY, BarLayout.NOTIFY_LENGTH, 0],
       [CapType.ISR, BarLayout.ISR, BarLayout.ISR_LENGTH],
-      [CapType.DEVICE, BarLayout.DEVICE, BarLayout.DEVICE_LENGTH],
+      [CapType.DEVICE, BarLayout.DEVICE, this.fn.configLength],
     ];
     let at = 0x40;
     caps.forEach(([type, offset, length, extra], i) => {
@@ -156,7 +163,7 @@ export class VirtioPciTransport {
   }
 
   readBar(offset: number, size: number): number {
-    if (offset >= BarLayout.DEVICE && offset < BarLayout.DEVICE + BarLayout.DEVICE_LENGTH) return this.fn.readConfig(offset - BarLayout.DEVICE, size);
+    if (offset >= BarLayout.DEVICE && offset < BarLayout.DEVICE + this.fn.configLength) return this.fn.readConfig(offset - BarLayout.DEVICE, size);
     if (offset >= BarLayout.ISR && offset < BarLayout.ISR + BarLayout.ISR_LENGTH) return this.readIsr();
     if (offset < BarLayout.COMMON_LENGTH) return this.readCommon(offset, size);
     return 0;
@@ -164,7 +171,7 @@ export class VirtioPciTransport {
 
   writeBar(offset: number, size: number, value: number): void {
     value = size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff);
-    if (offset >= BarLayout.DEVICE && offset < BarLayout.DEVICE + BarLayout.DEVICE_LENGTH) this.fn.writeConfig(offset - BarLayout.DEVICE, size, value);
+    if (offset >= BarLayout.DEVICE && offset < BarLayout.DEVICE + this.fn.configLength) this.fn.writeConfig(offset - BarLayout.DEVICE, size, value);
     else if (offset >= BarLayout.NOTIFY && offset < BarLayout.NOTIFY + BarLayout.NOTIFY_LENGTH) this.notify(value & 0xffff);
     else if (offset < BarLayout.COMMON_LENGTH) this.writeCommon(offset, value);
   }

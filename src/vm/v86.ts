@@ -6,10 +6,11 @@
  * here keep their names in v86's builds.
  */
 import { VirtioGpuDevice, type DeviceOptions, type DeviceState } from '../device/device.ts';
-import { guestMemoryFromAccessors } from '../memory/guest-memory.ts';
+import { guestMemoryFromAccessors, type GuestMemory } from '../memory/guest-memory.ts';
 import { emptyTraffic, meterMemory, type Traffic } from '../memory/metered-memory.ts';
 import { VirtioGpuFunction } from '../virtio/gpu-function.ts';
-import { BarLayout, VirtioPciTransport, type TransportState } from '../virtio/pci-transport.ts';
+import { barSize, VirtioPciTransport, type TransportState, type VirtioFunction } from '../virtio/pci-transport.ts';
+import { VirtioTabletFunction, type TabletButton } from '../virtio/tablet-function.ts';
 
 type PortRead = () => number;
 type PortWrite = (value: number) => void;
@@ -106,42 +107,97 @@ function checkV86(cpu: V86Cpu): void {
   }
 }
 
-export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): VirtioGpuDevice {
+/** v86's CPU, checked to be the version this adapter knows. */
+function loadedCpu(emulator: V86Like, caller: string): V86Cpu {
   const cpu = emulator.v86?.cpu;
   if (!cpu) {
-    throw new Error("virtio-gpu-web: attachVirtioGpu needs a loaded v86 emulator: construct V86 with autostart: false and call it in the 'emulator-loaded' event, before run()");
+    throw new Error(`virtio-gpu-web: ${caller} needs a loaded v86 emulator: construct V86 with autostart: false and call it in the 'emulator-loaded' event, before run()`);
   }
   checkV86(cpu);
-  const { pciSlot = 0x0d, ioPort = 0xe800, ...deviceOptions } = options;
-  if (ioPort % BarLayout.SIZE !== 0 || ioPort < 0x1000 || ioPort > 0xffff - BarLayout.SIZE) {
-    throw new RangeError(`virtio-gpu-web: ioPort must be a multiple of ${BarLayout.SIZE} from 0x1000 to 0xff80`);
+  return cpu;
+}
+
+function cpuMemory(cpu: V86Cpu): GuestMemory {
+  return guestMemoryFromAccessors({
+    size: cpu.memory_size[0] as number,
+    read: (addr, length) => cpu.read_blob(addr, length),
+    write: (addr, bytes) => cpu.write_blob(bytes, addr),
+  });
+}
+
+/** Puts a virtio function on v86's PCI bus at `pciSlot`, its BAR at I/O port `ioPort`; returns its transport. */
+function plugFunction(cpu: V86Cpu, fn: VirtioFunction, memory: GuestMemory, name: string, pciSlot: number, ioPort: number, log: (message: string) => void): VirtioPciTransport {
+  const size = barSize(fn);
+  if (ioPort % size !== 0 || ioPort < 0x1000 || ioPort > 0x10000 - size) {
+    throw new RangeError(`virtio-gpu-web: the ${name}'s ioPort must be a multiple of 0x${size.toString(16)} from 0x1000 to 0x${(0x10000 - size).toString(16)}`);
   }
-  const traffic = emptyTraffic();
-  const memory = meterMemory(
-    guestMemoryFromAccessors({
-      size: cpu.memory_size[0] as number,
-      read: (addr, length) => cpu.read_blob(addr, length),
-      write: (addr, bytes) => cpu.write_blob(bytes, addr),
-    }),
-    traffic,
-  );
-  const log = deviceOptions.log ?? ((m: string) => console.warn(m));
-  const device = new VirtioGpuDevice({ ...deviceOptions, memory });
-  const fn = new VirtioGpuFunction(device, log);
   const pciId = pciSlot << 3;
   const pci = cpu.devices.pci;
   const transport = new VirtioPciTransport(fn, memory, { raise: () => pci.raise_irq(pciId), lower: () => pci.lower_irq(pciId) }, log);
-  const pciDevice: V86PciDevice = { name: 'virtio-gpu-web', pci_id: pciId, pci_space: Array.from(transport.configSpace(ioPort)), pci_bars: [{ size: BarLayout.SIZE }] };
+  const pciDevice: V86PciDevice = { name, pci_id: pciId, pci_space: Array.from(transport.configSpace(ioPort)), pci_bars: [{ size }] };
   // v86 copies each port's handlers into the BAR when the device registers, and moves them with the BAR.
-  for (let offset = 0; offset < BarLayout.SIZE; offset++) {
-    const read = (size: number) => () => transport.readBar(offset, size);
-    const write = (size: number) => (value: number) => transport.writeBar(offset, size, value);
+  for (let offset = 0; offset < size; offset++) {
+    const read = (width: number) => () => transport.readBar(offset, width);
+    const write = (width: number) => (value: number) => transport.writeBar(offset, width, value);
     cpu.io.register_read(ioPort + offset, pciDevice, read(1), read(2), read(4));
     cpu.io.register_write(ioPort + offset, pciDevice, write(1), write(2), write(4));
   }
   pci.register_device(pciDevice);
+  return transport;
+}
+
+export function attachVirtioGpu(emulator: V86Like, options: AttachOptions): VirtioGpuDevice {
+  const cpu = loadedCpu(emulator, 'attachVirtioGpu');
+  const { pciSlot = 0x0d, ioPort = 0xe800, ...deviceOptions } = options;
+  const traffic = emptyTraffic();
+  const memory = meterMemory(cpuMemory(cpu), traffic);
+  const log = deviceOptions.log ?? ((m: string) => console.warn(m));
+  const device = new VirtioGpuDevice({ ...deviceOptions, memory });
+  const fn = new VirtioGpuFunction(device, log);
+  const transport = plugFunction(cpu, fn, memory, 'virtio-gpu-web', pciSlot, ioPort, log);
   attached.set(device, { transport, fn, traffic });
   return device;
+}
+
+export interface TabletOptions {
+  /** PCI slot on bus 0. Default 0x0e. */
+  pciSlot?: number;
+  /** Initial I/O port of the BAR (256 bytes). Default 0xe900. */
+  ioPort?: number;
+  log?: (message: string) => void;
+}
+
+/** A virtio-input tablet on v86's PCI bus: the guest's absolute pointer (`moveTo` takes fractions of the display). */
+export interface VirtioTablet {
+  moveTo(fx: number, fy: number): void;
+  button(which: TabletButton, down: boolean): void;
+  wheel(clicks: number): void;
+  /** Events delivered to the guest so far, and dropped because it took none. */
+  readonly delivered: number;
+  readonly dropped: number;
+  saveState(): TransportState;
+  /** Call after `emulator.restore_state(...)`, before the emulator runs again. */
+  restoreState(state: TransportState): void;
+}
+
+export function attachVirtioTablet(emulator: V86Like, options: TabletOptions = {}): VirtioTablet {
+  const cpu = loadedCpu(emulator, 'attachVirtioTablet');
+  const { pciSlot = 0x0e, ioPort = 0xe900, log = (m: string) => console.warn(m) } = options;
+  const fn = new VirtioTabletFunction(log);
+  const transport = plugFunction(cpu, fn, cpuMemory(cpu), 'virtio-gpu-web tablet', pciSlot, ioPort, log);
+  return {
+    moveTo: (fx, fy) => fn.moveTo(fx, fy),
+    button: (which, down) => fn.button(which, down),
+    wheel: (clicks) => fn.wheel(clicks),
+    get delivered() {
+      return fn.delivered;
+    },
+    get dropped() {
+      return fn.dropped;
+    },
+    saveState: () => transport.saveState(),
+    restoreState: (state) => transport.restoreState(state),
+  };
 }
 
 /** What the guest and a device from attachVirtioGpu have exchanged so far (counts only grow). */

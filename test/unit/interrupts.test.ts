@@ -55,7 +55,7 @@ describe('interrupt moderation in the transport', () => {
     vi.useFakeTimers();
     let events: TransportEvents | null = null;
     const fn: VirtioFunction = {
-      deviceId: 16, pciClass: 0x038000, features: 0n, queueCount: 2,
+      deviceId: 16, pciClass: 0x038000, features: 0n, queueCount: 2, configLength: 16,
       readConfig: () => 0, writeConfig: () => {}, notify: () => {}, reset: () => {},
       activate: (_queues, e) => (events = e),
     };
