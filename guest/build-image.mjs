@@ -9,7 +9,7 @@
 // `npm ci` too.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDebianPackages } from '../scripts/setup.mjs';
@@ -23,8 +23,23 @@ const WANTED_MODULES = ['virtio_pci', 'virtio_gpu'];
 const VGA_MODULES = ['bochs'];
 /** The 3d image's root disk: v86 emulates a PIIX IDE controller; ext4's driver mounts the ext2 disk and needs a crc32c implementation to mount anything. */
 const DISK_MODULES = ['ata_piix', 'sd_mod', 'crc32c_generic', 'ext4'];
+/** The 3d image's desktop takes input as evdev devices: the tablet (virtio-input), v86's PS/2 mouse; the PS/2 keyboard's driver is built in. */
+const INPUT_MODULES = ['evdev', 'virtio_input', 'psmouse'];
 /** Debian i386 packages on the 3d image's disk (with their dependencies): Mesa with its virgl driver, EGL, GLES, GBM, two demos, and a shell. */
 const MESA_PACKAGES = ['libgl1-mesa-dri:i386', 'libegl1:i386', 'libegl-mesa0:i386', 'libgles2:i386', 'libgbm1:i386', 'kmscube:i386', 'glmark2-es2-drm:i386', 'busybox-static:i386'];
+/**
+ * The 3d image's desktop (guest/desktop/vgw-desktop): weston (DRM backend, GL
+ * renderer) with its terminal and demo clients, es2gears_wayland, udev (which
+ * describes the input devices to libinput), and a font for the terminal.
+ */
+const DESKTOP_PACKAGES = ['weston:i386', 'mesa-utils-bin:i386', 'udev:i386', 'fonts-dejavu-core'];
+/**
+ * Fonts that apt-cache's closure lists only as other choices for a font
+ * fontconfig needs, which DejaVu already is: fontconfig would scan them all
+ * (half a minute in the guest) before the terminal's first frame.
+ */
+const FONT_ALTERNATIVES = ['fonts-croscore', 'fonts-freefont-otf', 'fonts-freefont-ttf', 'fonts-liberation', 'fonts-liberation2', 'fonts-texgyre', 'fonts-urw-base35', 'ttf-bitstream-vera'];
+const DESKTOP = join(here, 'desktop');
 /** Headers the 3D test programs compile against; they link against the libraries on the disk itself. */
 const GL_HEADER_PACKAGES = ['libegl-dev:i386', 'libgles-dev:i386', 'libgl-dev:i386', 'libgbm-dev:i386', 'libdrm-dev:i386'];
 /** Libraries the 3D test programs link against, as their sonames on the disk. */
@@ -68,8 +83,8 @@ export function recipeHash(kind = '2d') {
   for (const file of programSources()) h.update(basename(file)).update(readFileSync(file));
   h.update(PACKAGES.join(','));
   if (kind === '3d') {
-    for (const file of sources3d()) h.update(basename(file)).update(readFileSync(file));
-    h.update([...MESA_PACKAGES, ...GL_HEADER_PACKAGES, PIGLIT_PACKAGE, ...PIGLIT_RUNNERS, ...PIGLIT_GLSL_VERSIONS, ...PIGLIT_LIBRARY_PACKAGES].join(','));
+    for (const file of [...sources3d(), ...desktopFiles()]) h.update(basename(file)).update(readFileSync(file));
+    h.update([...MESA_PACKAGES, ...DESKTOP_PACKAGES, ...FONT_ALTERNATIVES, ...GL_HEADER_PACKAGES, PIGLIT_PACKAGE, ...PIGLIT_RUNNERS, ...PIGLIT_GLSL_VERSIONS, ...PIGLIT_LIBRARY_PACKAGES].join(','));
   }
   return h.digest('hex').slice(0, 16);
 }
@@ -110,9 +125,9 @@ export function ensureGuestImage(kind = '2d', cache = DEFAULT_CACHE) {
   const modulesDir = join(tree, 'lib/modules', kernelVersion);
   const modules = moduleClosure(modulesDir, WANTED_MODULES);
   const vgaModules = moduleClosure(modulesDir, VGA_MODULES);
-  const diskModules = kind === '3d' ? moduleClosure(modulesDir, DISK_MODULES) : [];
+  const diskModules = kind === '3d' ? moduleClosure(modulesDir, [...DISK_MODULES, ...INPUT_MODULES]) : [];
   say(`modules (load order): ${modules.map((m) => basename(m, '.ko')).join(' ')}; for vga: ${vgaModules.map((m) => basename(m, '.ko')).join(' ')}`);
-  if (diskModules.length) say(`modules for the root disk: ${diskModules.map((m) => basename(m, '.ko')).join(' ')}`);
+  if (diskModules.length) say(`modules for the root disk and input: ${diskModules.map((m) => basename(m, '.ko')).join(' ')}`);
   const programs = buildPrograms(work, tree);
   // The 3d guest runs its programs from the disk; its initramfs only mounts it.
   const cpio = buildInitramfs(tree, kernelVersion, { load: modules, vga: vgaModules, disk: diskModules }, kind === '3d' ? [] : programs);
@@ -281,6 +296,19 @@ function buildInitramfs(tree, kernelVersion, modules, programs) {
   return cpio.finish();
 }
 
+function desktopFiles() {
+  return readdirSync(DESKTOP).sort().map((f) => join(DESKTOP, f));
+}
+
+/** guest/desktop's script in /usr/local/bin, its weston.ini in /etc/vgw, and es2gears_wayland by its plain name (mesa-utils-bin names it by architecture). */
+function addDesktop(rootfs) {
+  for (const file of desktopFiles()) {
+    const script = !file.endsWith('.ini');
+    writeFileSync(join(rootfs, script ? 'usr/local/bin' : 'etc/vgw', basename(file)), readFileSync(file), { mode: script ? 0o755 : 0o644 });
+  }
+  symlinkSync('/usr/bin/es2gears_wayland.i386-linux-gnu', join(rootfs, 'usr/local/bin/es2gears_wayland'));
+}
+
 function sources3d() {
   return [PROGRAMS_3D, PRELOADS_3D].flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => join(dir, f)) : []));
 }
@@ -330,7 +358,7 @@ function build3dPrograms(work, rootfs) {
  */
 function buildDisk(work, programs, out) {
   const file = join(out, 'disk.img');
-  const packages = packageClosure([...MESA_PACKAGES, ...PIGLIT_LIBRARY_PACKAGES]);
+  const packages = packageClosure([...MESA_PACKAGES, ...DESKTOP_PACKAGES, ...PIGLIT_LIBRARY_PACKAGES]).filter((p) => !FONT_ALTERNATIVES.includes(p));
   const debs = aptDownload(join(work, 'debs-3d'), packages);
   say(`downloaded ${debs.length} packages for the disk, ${mb(debs.reduce((n, d) => n + statSync(d).size, 0))}`);
   const rootfs = join(work, 'rootfs');
@@ -339,10 +367,11 @@ function buildDisk(work, programs, out) {
     if ((i + 1) % 10 === 0 || i === debs.length - 1) say(`unpacked ${i + 1}/${debs.length} packages`);
   });
   const gl = build3dPrograms(work, rootfs);
-  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'root', 'usr/local/bin', 'usr/local/lib']) mkdirSync(join(rootfs, dir), { recursive: true });
+  for (const dir of ['proc', 'sys', 'dev', 'tmp', 'run', 'root', 'usr/local/bin', 'usr/local/lib', 'etc/vgw']) mkdirSync(join(rootfs, dir), { recursive: true });
   writeFileSync(join(rootfs, 'init'), readFileSync(join(here, 'init.sh')), { mode: 0o755 });
   for (const { name, data } of [...programs, ...gl]) writeFileSync(join(rootfs, 'usr/local/bin', name), data, { mode: 0o755 });
   for (const { name, data } of build3dPreloads(work)) writeFileSync(join(rootfs, 'usr/local/lib', name), data, { mode: 0o755 });
+  addDesktop(rootfs);
   const piglitTests = addPiglit(work, rootfs);
   writeFileSync(join(out, 'piglit-tests.txt'), piglitTests.join('\n') + '\n');
   const { blocks, inodes } = treeUsage(rootfs);

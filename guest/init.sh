@@ -13,6 +13,8 @@ mkdir -p /tmp
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 load_modules() {
   for module in $(cat "$1"); do
+    # A module two lists share (virtio, for the disk's input devices) is loaded once.
+    [ -d "/sys/module/$(basename "$module" .ko | tr - _)" ] && continue
     insmod "/lib/modules/$module" || echo "vgw-init: insmod $module failed"
   done
 }

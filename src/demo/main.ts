@@ -1,7 +1,8 @@
 /**
  * The demo: Linux boots in v86 and its console appears on the virtio-gpu
  * canvas, drawn by the GPU worker (`?image=3d`: the guest with Mesa, its root
- * disk read on demand, the bytes read shown while it boots). Until the first frame the serial log shows
+ * disk read on demand, the bytes read shown while it boots; `&desktop`:
+ * then weston, with es2gears_wayland, and the pointer as a virtio tablet). Until the first frame the serial log shows
  * boot progress. Keys typed on the page reach the console shell through v86's
  * PS/2 keyboard. After the first boot a snapshot is kept in IndexedDB and the
  * next visit resumes it (`?cold` boots from scratch). A stats overlay, a
@@ -18,20 +19,24 @@ import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from
 import { showStats } from './stats-overlay.ts';
 
 const READY = 'vgw-init: ready';
+const DESKTOP_READY = 'vgw-desktop: ready';
+/** Typed at the serial shell to start the desktop; its output goes to the serial log. */
+const DESKTOP_COMMAND = 'vgw-desktop es2gears_wayland &\n';
 const element = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = element('status');
 const boot = element<HTMLPreElement>('boot');
 const screens = element('screen');
 const fit = element<HTMLInputElement>('fit');
 
-/** `?image=3d&scanouts=N&size=WxH&backend=B&cold&virgl=0`: the guest, how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
-function pageOptions(): { image: GuestImageKind; scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
+/** `?image=3d&desktop&scanouts=N&size=WxH&backend=B&cold&virgl=0`: the guest, its desktop, how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
+function pageOptions(): { image: GuestImageKind; desktop: boolean; scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
   const params = new URLSearchParams(location.search);
   const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
   const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
   const backend = (['webgpu', 'webgl2', 'canvas2d'] as const).find((b) => b === params.get('backend')) ?? 'auto';
-  const image = params.get('image') === '3d' ? '3d' : '2d';
-  return { image, scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
+  const desktop = params.has('desktop');
+  const image = params.get('image') === '3d' || desktop ? '3d' : '2d';
+  return { image, desktop, scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
 }
 
 export interface DemoState {
@@ -53,6 +58,8 @@ export interface DemoState {
   image: GuestImageKind;
   /** Bytes of the 3d guest's disk fetched so far, and its size (0 for the 2d guest, which has none). */
   disk: { read: number; size: number };
+  /** With `&desktop`: weston's state, and milliseconds from page start to its socket being up. */
+  desktop: { state: 'off' | 'starting' | 'ready'; readyMs: number | null };
 }
 
 declare global {
@@ -71,12 +78,13 @@ async function start(): Promise<void> {
   const problem = missingRequirements();
   if (problem) throw new Error(problem);
   show('loading the guest image…');
-  const { image, scanouts, backend, cold, virgl } = pageOptions();
+  const { image, desktop, scanouts, backend, cold, virgl } = pageOptions();
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
-  const id = `${imageId}-${JSON.stringify({ image, scanouts, virgl })}`;
+  const id = `${imageId}-${JSON.stringify({ image, desktop, scanouts, virgl })}`;
   const [options, saved] = await Promise.all([guestV86Options(image), cold ? null : loadSnapshot(id).catch(() => null)]);
   const disk = { read: 0, size: options.hda?.size ?? 0 };
-  const emulator = new V86(options);
+  // The desktop's pointer is the tablet; v86's PS/2 mouse would move it too.
+  const emulator = new V86({ ...options, disable_mouse: desktop });
   let state: DemoState | undefined;
   const firstFrame = (): void => {
     if (!state || state.firstFrameMs !== null) return;
@@ -85,8 +93,11 @@ async function start(): Promise<void> {
     state.gpu.canvases[0]?.focus();
     show(`Linux on virtio-gpu-web (${fallbackText(state.gpu)}; 3D: ${state.gpu.threeD}; ${state.startedFrom}): first frame after ${(state.firstFrameMs / 1000).toFixed(1)} s. Type into the console.`);
   };
-  const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, virgl, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
-  state = { emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null, snapshot: 'none', snapshotBytes: 0, image, disk };
+  const gpu = await attachVirtioGpuToV86(emulator, screens, { scanouts, backend, virgl, tablet: desktop, start: false, onFrame: firstFrame, onRecovery: (what) => show(`recovered: ${what}`) });
+  state = {
+    emulator, gpu, presenter: gpu.presenter, device: gpu.device, serial: '', firstFrameMs: null, startedFrom: saved ? 'snapshot' : 'cold boot', shellReady: saved !== null,
+    snapshot: 'none', snapshotBytes: 0, image, disk, desktop: { state: desktop ? 'starting' : 'off', readyMs: null },
+  };
   window.vgw = state;
   if (disk.size > 0) watchDisk(state);
   // The emulator has not run yet: no serial output is missed.
@@ -98,7 +109,21 @@ async function start(): Promise<void> {
   element('fullscreen').addEventListener('click', () => void screens.requestFullscreen().catch((error: unknown) => show(`fullscreen refused: ${String(error)}`, true)));
   if (saved) await resume(state, saved);
   emulator.run();
-  if (saved) await gpu.device.captureScanout(0).then(firstFrame);
+  if (saved) {
+    startDesktop(state);
+    await gpu.device.captureScanout(0).then(firstFrame);
+  }
+}
+
+/**
+ * Starts weston at the shell (after the snapshot of the booted guest: a
+ * snapshot cannot hold the renderer's 3D resources, so the desktop starts
+ * anew on each visit).
+ */
+function startDesktop(state: DemoState): void {
+  if (state.desktop.state !== 'starting') return;
+  show(`starting the desktop (weston, through virgl)…`);
+  state.emulator.serial0_send(DESKTOP_COMMAND);
 }
 
 /** Counts the bytes of the disk v86 fetches (its range requests), and shows them until the first frame. */
@@ -121,7 +146,12 @@ function watchSerial(state: DemoState, id: string): void {
     if (state.firstFrameMs === null) boot.textContent = state.serial.slice(-6000);
     if (!state.shellReady && state.serial.endsWith('guest# ') && state.serial.includes(READY)) {
       state.shellReady = true;
-      void keepSnapshot(state, id);
+      void keepSnapshot(state, id).then(() => startDesktop(state));
+    }
+    if (state.desktop.state === 'starting' && state.serial.endsWith(DESKTOP_READY)) {
+      const readyMs = performance.now();
+      state.desktop = { state: 'ready', readyMs };
+      show(`the desktop is up after ${(readyMs / 1000).toFixed(1)} s (${state.startedFrom}; ${fallbackText(state.gpu)}; 3D: ${state.gpu.threeD}): the pointer and keyboard are the guest's.`);
     }
   });
 }
@@ -158,6 +188,7 @@ async function resume(state: DemoState, saved: StoredSnapshot): Promise<void> {
   try {
     await state.emulator.restore_state(saved.v86);
     restoreVirtioGpuState(state.device, saved.device);
+    if (saved.tablet) state.gpu.tablet?.restoreState(saved.tablet);
   } catch (error) {
     await deleteSnapshot();
     throw new Error(`the saved guest could not be resumed (deleted; reload to boot afresh): ${error instanceof Error ? error.message : String(error)}`);
@@ -166,16 +197,14 @@ async function resume(state: DemoState, saved: StoredSnapshot): Promise<void> {
 
 async function keepSnapshot(state: DemoState, id: string): Promise<void> {
   state.snapshot = 'saving';
-  if (state.device.commandsInFlight > 0) {
-    setTimeout(() => void keepSnapshot(state, id), 50);
-    return;
-  }
+  while (state.device.commandsInFlight > 0) await new Promise((resolve) => setTimeout(resolve, 50));
   try {
     // v86 captures its state when save_state is called; the device's is taken in the same tick.
     const v86 = state.emulator.save_state();
     const device = saveVirtioGpuState(state.device);
+    const tablet = state.gpu.tablet?.saveState();
     const saved = await v86;
-    await storeSnapshot({ id, v86: saved, device });
+    await storeSnapshot({ id, v86: saved, device, ...(tablet && { tablet }) });
     state.snapshotBytes = saved.byteLength;
     state.snapshot = 'stored';
   } catch (error) {

@@ -1,10 +1,13 @@
 /** Snapshots of the booted guest, kept in IndexedDB under the id of the image and code that made them. */
+import type { TransportState } from '../virtio/pci-transport.ts';
 import type { V86VirtioGpuState } from '../vm/v86.ts';
 
 export interface StoredSnapshot {
   id: string;
   v86: ArrayBuffer;
   device: V86VirtioGpuState;
+  /** The tablet's transport, for the desktop. */
+  tablet?: TransportState;
 }
 
 const DB = 'virtio-gpu-web-demo';

@@ -80,6 +80,29 @@ export class GuestScreen {
     }, this.index);
   }
 
+  /**
+   * Moves the page's mouse to scanout pixel (`x`, `y`) and clicks there; a
+   * guest given the tablet (`tablet: true`) gets the pointer at that pixel.
+   */
+  async click(x: number, y: number, options: { button?: 'left' | 'right' | 'middle' } = {}): Promise<void> {
+    const { px, py } = await this.pagePoint(x, y);
+    await this.page.mouse.move(px, py);
+    await this.page.mouse.click(px, py, options);
+  }
+
+  /** Moves the page's mouse to scanout pixel (`x`, `y`). */
+  async move(x: number, y: number): Promise<void> {
+    const { px, py } = await this.pagePoint(x, y);
+    await this.page.mouse.move(px, py);
+  }
+
+  private async pagePoint(x: number, y: number): Promise<{ px: number; py: number }> {
+    const box = await this.canvas.boundingBox();
+    if (!box) throw new Error(`scanout ${this.index}'s canvas is not on the page`);
+    const { width, height } = await this.size();
+    return { px: box.x + ((x + 0.5) * box.width) / width, py: box.y + ((y + 0.5) * box.height) / height };
+  }
+
   /** RGBA pixels of `region` (default: the whole scanout) exactly as shown, cursor included. */
   pixels(region?: Region): Promise<Pixels> {
     return readPixels(this.page, this.index, region ?? null);

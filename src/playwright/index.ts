@@ -19,6 +19,12 @@ export { typeKeys } from './keyboard.ts';
 export interface GuestOptions {
   /** The page that boots the guest with `attachVirtioGpuToV86` (relative to `baseURL`). Default '/'. */
   guestURL: string;
+  /**
+   * Which of the project's guests the demo page boots: null leaves `guestURL`
+   * as it is; '3d' adds `image=3d` to its query (Mesa, virgl), 'desktop' adds
+   * `desktop` too (weston, the tablet). Default null.
+   */
+  guestImage: '2d' | '3d' | 'desktop' | null;
   /** Serial output that means the guest is ready (a shell prompt, say); null waits for its first frame only. Default null. */
   guestReady: string | RegExp | null;
   /** Milliseconds the boot may take. Default 180 000. */
@@ -37,17 +43,25 @@ export interface GuestWorkerFixtures extends GuestOptions {
   guestPage: { page: Page; errors: string[] };
 }
 
+/** `url` with the demo's query for `image` added. */
+export function withImage(url: string, image: GuestOptions['guestImage']): string {
+  if (image === null || image === '2d') return url;
+  const query = image === 'desktop' ? 'image=3d&desktop' : 'image=3d';
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+}
+
 export const test = base.extend<GuestTestFixtures, GuestWorkerFixtures>({
   guestURL: ['/', { scope: 'worker', option: true }],
+  guestImage: [null, { scope: 'worker', option: true }],
   guestReady: [null, { scope: 'worker', option: true }],
   guestBootTimeout: [180_000, { scope: 'worker', option: true }],
   guestViewport: [{ width: 1100, height: 860 }, { scope: 'worker', option: true }],
   guestPage: [
-    async ({ browser, guestURL, guestReady, guestBootTimeout, guestViewport }, use, workerInfo) => {
+    async ({ browser, guestURL, guestImage, guestReady, guestBootTimeout, guestViewport }, use, workerInfo) => {
       const baseURL = workerInfo.project.use.baseURL;
       const page = await browser.newPage({ viewport: guestViewport, ...(baseURL && { baseURL }) });
       const errors: string[] = [];
-      await bootGuest(page, guestURL, guestReady, guestBootTimeout, errors);
+      await bootGuest(page, withImage(guestURL, guestImage), guestReady, guestBootTimeout, errors);
       await use({ page, errors });
       await page.close();
     },

@@ -1,0 +1,124 @@
+/**
+ * The 3d guest's desktop in the demo (`?image=3d&desktop`): weston on the
+ * virtio-gpu display, compositing through virgl on the page's WebGL2, with
+ * es2gears_wayland turning; the page's keyboard types into weston-terminal,
+ * and the page's pointer reaches the guest through the virtio-input tablet
+ * at the pixel it points at.
+ */
+import type { Pixels } from '../src/playwright/region.ts';
+import { expect, test, type Guest } from '../src/playwright/index.ts';
+import { ABS_MAX } from '../src/virtio/tablet-function.ts';
+import { GUEST_READY } from './guest-ready.ts';
+
+test.use({ guestURL: '/?cold', guestImage: 'desktop', guestReady: GUEST_READY, guestBootTimeout: 300_000 });
+
+/** weston.ini's background (guest/desktop/weston.ini), and the panel's height. */
+const BACKGROUND = [0x20, 0x4a, 0x66] as const;
+const PANEL = 32;
+const TERMINAL_LAUNCHER = { x: 22, y: 16 };
+
+function count(p: Pixels, match: (r: number, g: number, b: number) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < p.data.length; i += 4) if (match(p.data[i]!, p.data[i + 1]!, p.data[i + 2]!)) n++;
+  return n;
+}
+
+const isBackground = (r: number, g: number, b: number): boolean => r === BACKGROUND[0] && g === BACKGROUND[1] && b === BACKGROUND[2];
+/** The terminal's magenta (SGR 45): nothing else on this desktop has it. */
+const isMagenta = (r: number, g: number, b: number): boolean => r > 150 && g < 80 && b > 150;
+
+async function desktopReady(guest: Guest): Promise<void> {
+  await guest.page.waitForFunction(() => window.vgw?.desktop.state === 'ready', null, { timeout: 180_000 });
+  const screen = guest.screen();
+  const { width, height } = await screen.size();
+  // weston's first frames: the panel across the top, the background below, es2gears_wayland's window on it.
+  await screen.waitForRegion({ x: 0, y: PANEL, width, height: height - PANEL, name: 'desktop' }, {
+    check: (p) => count(p, isBackground) > p.width * p.height * 0.5 && count(p, (r, g, b) => !isBackground(r, g, b)) > 20_000,
+    description: "weston's background with a window on it",
+  }, { timeout: 120_000 });
+}
+
+test('weston comes up on the canvas, compositing through virgl, with es2gears_wayland turning', async ({ guest }) => {
+  test.setTimeout(300_000);
+  await desktopReady(guest);
+  const { page } = guest;
+  const screen = guest.screen();
+  const { width, height } = await screen.size();
+  const state = await page.evaluate(() => ({ ready: window.vgw!.desktop.readyMs!, shown: performance.now(), threeD: window.vgw!.gpu.threeD, disk: { ...window.vgw!.disk } }));
+  expect(state.threeD).toContain('virgl on WebGL2');
+  const body = { x: 0, y: PANEL, width, height: height - PANEL, name: 'below the panel' };
+  const first = await screen.pixels(body);
+  await screen.waitForRegion(body, {
+    check: (p) => {
+      let changed = 0;
+      for (let i = 0; i < p.data.length; i += 4) if (p.data[i] !== first.data[i] || p.data[i + 1] !== first.data[i + 1] || p.data[i + 2] !== first.data[i + 2]) changed++;
+      return changed > 500;
+    },
+    description: 'the gears turned',
+  }, { timeout: 30_000 });
+  const shot = test.info().outputPath('desktop.png');
+  await screen.canvas.screenshot({ path: shot });
+  await test.info().attach('desktop', { path: shot, contentType: 'image/png' });
+  const log = await guest.run('grep -E "Using GL renderer|GL renderer:|GL version:" /tmp/weston.log; cat /proc/loadavg');
+  expect(log).toContain('virgl');
+  const draws = await page.evaluate(() => window.vgw!.gpu.stats().threeD?.drawsPerSecond ?? 0);
+  console.log(`[desktop] cold: weston's socket after ${(state.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(state.shown / 1000).toFixed(1)} s, ${(state.disk.read / 1048576).toFixed(1)} MiB of the ${(state.disk.size / 1048576).toFixed(0)} MiB disk read by then; ${draws} draws/s with the gears turning; ${log.trim().replace(/\s+/g, ' ')}`);
+});
+
+test("the page's pointer reaches the guest through the tablet at the pixel it points at, and weston draws its cursor there", async ({ guest }) => {
+  test.setTimeout(120_000);
+  await desktopReady(guest);
+  const screen = guest.screen();
+  const { width, height } = await screen.size();
+  const from = (await guest.serial()).length;
+  await guest.sendSerial('vgw-pointer 1\n');
+  await guest.waitForSerial('vgw-pointer: listening', { from, timeout: 30_000 });
+  const point = { x: 700, y: 600 };
+  await screen.click(point.x, point.y);
+  const report = await guest.waitForSerial(/vgw-pointer: left up at x=(\d+) y=(\d+)/, { from, timeout: 30_000 });
+  const [, gx, gy] = /vgw-pointer: left up at x=(\d+) y=(\d+)/.exec(report)!;
+  const unit = { x: ABS_MAX / (width - 1), y: ABS_MAX / (height - 1) };
+  console.log(`[desktop] clicked scanout pixel ${point.x},${point.y}; the guest's tablet reported ${gx},${gy} of ${ABS_MAX}, pixel ${(Number(gx) / unit.x).toFixed(1)},${(Number(gy) / unit.y).toFixed(1)}`);
+  expect(Math.abs(Number(gx) / unit.x - point.x)).toBeLessThanOrEqual(1);
+  expect(Math.abs(Number(gy) / unit.y - point.y)).toBeLessThanOrEqual(1);
+  // weston's pointer sprite is on the cursor plane: the device draws it over the scanout where the guest put it.
+  await screen.waitForRegion({ x: point.x, y: point.y, width: 12, height: 12, name: 'cursor' }, {
+    check: (p) => count(p, (r, g, b) => !isBackground(r, g, b)) > 10,
+    description: "weston's cursor at the click",
+  }, { timeout: 20_000 });
+});
+
+test('a click on the panel opens weston-terminal, and what the keyboard types runs there, its output on the canvas', async ({ guest }) => {
+  test.setTimeout(180_000);
+  await desktopReady(guest);
+  const { page } = guest;
+  const screen = guest.screen();
+  const { width, height } = await screen.size();
+  const all = { x: 0, y: PANEL, width, height: height - PANEL, name: 'desktop' };
+  expect(count(await screen.pixels(all), isMagenta)).toBe(0);
+  const before = count(await screen.pixels(all), isBackground);
+  await screen.click(TERMINAL_LAUNCHER.x, TERMINAL_LAUNCHER.y);
+  await screen.waitForRegion(all, { check: (p) => count(p, isBackground) < before - 50_000, description: 'a terminal window opened' }, { timeout: 60_000 });
+  // A moment for the terminal's shell to start and the window to take the keyboard focus.
+  await page.waitForTimeout(3000);
+  await guest.type("printf '\\033[45m%800s\\033[0m\\n' ''\n");
+  await screen.waitForRegion(all, { check: (p) => count(p, isMagenta) > 5_000, description: 'magenta spaces the shell printed' }, { timeout: 60_000 });
+  const shot = test.info().outputPath('terminal.png');
+  await screen.canvas.screenshot({ path: shot });
+  await test.info().attach('terminal', { path: shot, contentType: 'image/png' });
+  expect(guest.pageErrors).toEqual([]);
+});
+
+test('a reload resumes the guest from its snapshot (taken at the shell, before weston) and the desktop comes up again', async ({ guest }) => {
+  test.setTimeout(300_000);
+  const { page } = guest;
+  await page.waitForFunction(() => window.vgw?.snapshot === 'stored', null, { timeout: 120_000 });
+  const stored = await page.evaluate(() => window.vgw!.snapshotBytes);
+  await page.goto('/?image=3d&desktop');
+  await desktopReady(guest);
+  const resumed = await page.evaluate(() => ({ from: window.vgw!.startedFrom, ready: window.vgw!.desktop.readyMs!, disk: window.vgw!.disk }));
+  expect(resumed.from).toBe('snapshot');
+  const shown = await page.evaluate(() => performance.now());
+  console.log(`[desktop] from the snapshot (${(stored / 1048576).toFixed(1)} MiB): weston's socket after ${(resumed.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(shown / 1000).toFixed(1)} s, ${(resumed.disk.read / 1048576).toFixed(1)} MiB of the disk read by then`);
+  expect(guest.pageErrors).toEqual([]);
+});
