@@ -62,7 +62,7 @@ test('weston comes up on the canvas, compositing through virgl, with es2gears_wa
   const log = await guest.run('grep -E "Using GL renderer|GL renderer:|GL version:" /tmp/weston.log; cat /proc/loadavg');
   expect(log).toContain('virgl');
   const draws = await page.evaluate(() => window.vgw!.gpu.stats().threeD?.drawsPerSecond ?? 0);
-  console.log(`[desktop] cold: weston's socket after ${(state.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(state.shown / 1000).toFixed(1)} s, ${(state.disk.read / 1048576).toFixed(1)} MiB of the ${(state.disk.size / 1048576).toFixed(0)} MiB disk read by then; ${draws} draws/s with the gears turning; ${log.trim().replace(/\s+/g, ' ')}`);
+  console.log(`[desktop] cold: weston's socket after ${(state.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(state.shown / 1000).toFixed(1)} s, ${(state.disk.read / 1048576).toFixed(1)} MiB of the ${(state.disk.size / 1048576).toFixed(0)} MiB disk read by then; ${draws.toFixed(1)} draws/s with the gears turning; ${log.trim().replace(/\s+/g, ' ')}`);
 });
 
 test("the page's pointer reaches the guest through the tablet at the pixel it points at, and weston draws its cursor there", async ({ guest }) => {
@@ -107,6 +107,30 @@ test('a click on the panel opens weston-terminal, and what the keyboard types ru
   await screen.canvas.screenshot({ path: shot });
   await test.info().attach('terminal', { path: shot, contentType: 'image/png' });
   expect(guest.pageErrors).toEqual([]);
+});
+
+test('"fit display to window" resizes the desktop: the display is plugged in again at the window\'s size, and weston takes it', async ({ guest }) => {
+  test.setTimeout(180_000);
+  await desktopReady(guest);
+  const { page } = guest;
+  const screen = guest.screen();
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.locator('#fit').check();
+  await page.waitForFunction(() => {
+    const s = window.vgw!.device.scanouts[0]!;
+    return s.connected && s.width < 1024;
+  }, null, { timeout: 30_000 });
+  const { width, height } = await screen.size();
+  // Until weston sets a mode on the display plugged in again, it shows nothing.
+  await expect.poll(() => page.evaluate(async () => (await window.vgw!.device.captureScanout(0)).width), { timeout: 90_000 }).toBe(width);
+  // weston's panel reaches the new right edge, and its background the new bottom corner.
+  await screen.waitForRegion({ x: width - 40, y: height - 40, width: 40, height: 40, name: 'bottom right' }, { check: (p) => count(p, isBackground) === p.width * p.height, description: "weston's background" }, { timeout: 90_000 });
+  await screen.waitForRegion({ x: width - 40, y: 4, width: 40, height: PANEL - 8, name: 'panel at the right' }, { check: (p) => count(p, isBackground) === 0, description: "weston's panel" }, { timeout: 30_000 });
+  const shot = test.info().outputPath('resized.png');
+  await screen.canvas.screenshot({ path: shot });
+  await test.info().attach('resized', { path: shot, contentType: 'image/png' });
+  console.log(`[desktop] the window at 900x700: the desktop now ${width}x${height}`);
+  await page.locator('#fit').uncheck();
 });
 
 test('a reload resumes the guest from its snapshot (taken at the shell, before weston) and the desktop comes up again', async ({ guest }) => {

@@ -39,3 +39,4 @@ export { serveVirtioGpuChannel, type ChannelHostOptions, type VirtioGpuChannelHo
 export { connectVirtioGpuChannel, type VirtioGpuChannelClient } from './channel/vmm-client.ts';
 export { DEFAULT_CHANNEL_LIMITS, type ChannelLimits, type VmmMessage, type DeviceMessage } from './channel/messages.ts';
 export type { ChannelEndpoint } from './channel/endpoint.ts';
+export { KEPT_CACHE_PREFIX } from './vite/service-worker.ts';

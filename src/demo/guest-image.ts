@@ -13,8 +13,9 @@ const BASE: Readonly<Record<GuestImageKind, string>> = { '2d': '/guest-image', '
 const MEMORY: Readonly<Record<GuestImageKind, number>> = { '2d': 128 << 20, '3d': 512 << 20 };
 /** What one range request of the disk fetches: the guest reads libraries in runs of sectors, and each request costs a round trip. */
 const DISK_CHUNK = 256 << 10;
+export const GUEST_3D_BASE = BASE['3d'];
 /** The disk's URL; performance entries name its range requests by it. */
-export const DISK_PATH = `${BASE['3d']}/disk.img`;
+export const DISK_PATH = `${GUEST_3D_BASE}/disk.img`;
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const response = await fetch(url);

@@ -16,6 +16,7 @@ import { missingRequirements } from '../embed/requirements.ts';
 import { fallbackText } from './environment.ts';
 import { DISK_PATH, guestV86Options, type GuestImageKind } from './guest-image.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
+import { keep3dImage, keptState } from './keep-3d.ts';
 import { showStats } from './stats-overlay.ts';
 
 const READY = 'vgw-init: ready';
@@ -103,7 +104,7 @@ async function start(): Promise<void> {
   // The emulator has not run yet: no serial output is missed.
   watchSerial(state, id);
   show(saved ? `resuming the saved guest (${fallbackText(gpu)})…` : `booting Linux (${fallbackText(gpu)})…`);
-  fitToWindow(gpu);
+  fitToWindow(gpu, desktop);
   showStats(element('stats'), gpu);
   element('shot').addEventListener('click', () => void saveScreenshot(gpu));
   element('fullscreen').addEventListener('click', () => void screens.requestFullscreen().catch((error: unknown) => show(`fullscreen refused: ${String(error)}`, true)));
@@ -156,9 +157,29 @@ function watchSerial(state: DemoState, id: string): void {
   });
 }
 
+/**
+ * Weston keeps an output's mode when its monitor changes ("not bothering to
+ * do anything about it"), but takes a monitor's preferred mode when it is
+ * connected: so for the desktop a resize is the display unplugged and then
+ * plugged in at the new size, once the guest has read the unplug and weston
+ * has had a moment to let the output go.
+ */
+async function replug(gpu: EmbeddedVirtioGpu, size: { width: number; height: number }): Promise<void> {
+  const { device } = gpu;
+  device.configureScanout(0, { connected: false });
+  for (let waited = 0; device.eventsRead !== 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  await new Promise((resolve) => setTimeout(resolve, REPLUG_SETTLE_MS));
+  device.configureScanout(0, { ...size, connected: true });
+}
+/** How long weston gets to disable an output whose display was unplugged. */
+const REPLUG_SETTLE_MS = 1500;
+
 /** With "fit display to window" on (or in fullscreen), scanout 0 follows the window's size: the guest sees a display resize. */
-function fitToWindow(gpu: EmbeddedVirtioGpu): void {
+function fitToWindow(gpu: EmbeddedVirtioGpu, desktop: boolean): void {
   let timer = 0;
+  let replugging: Promise<void> = Promise.resolve();
+  /** The size the last replug asked for: the window's events come in bursts, and each replug would unplug again. */
+  let asked = '';
   const apply = (): void => {
     const full = document.fullscreenElement === screens;
     if (!fit.checked && !full) return;
@@ -166,7 +187,11 @@ function fitToWindow(gpu: EmbeddedVirtioGpu): void {
     const width = Math.max(320, Math.min(4095, Math.floor(full ? window.innerWidth : window.innerWidth - box.left * 2)));
     const height = Math.max(200, Math.min(4095, Math.floor(full ? window.innerHeight : window.innerHeight - box.top - 12)));
     const scanout = gpu.device.scanouts[0];
-    if (scanout && (scanout.width !== width || scanout.height !== height)) gpu.device.configureScanout(0, { width, height });
+    if (!scanout || (scanout.width === width && scanout.height === height)) return;
+    if (!desktop) return gpu.device.configureScanout(0, { width, height });
+    if (asked === `${width}x${height}`) return;
+    asked = `${width}x${height}`;
+    replugging = replugging.then(() => replug(gpu, { width, height }));
   };
   const later = (): void => {
     clearTimeout(timer);
@@ -217,4 +242,36 @@ function failed(error: unknown): void {
   console.error(error);
 }
 
+/**
+ * In the offline app (a service worker controls the page), offers to keep the
+ * 3d guest for use with the network off, saying how large it is. The
+ * button's `data-state` says where that stands: 'offered', 'keeping', 'kept'
+ * or 'failed'.
+ */
+async function offerKeeping(): Promise<void> {
+  const button = element<HTMLButtonElement>('keep3d');
+  const state = await keptState().catch(() => null);
+  if (!state) return;
+  const mib = (bytes: number): string => (bytes / (1 << 20)).toFixed(0);
+  const kept = (): void => {
+    button.textContent = `3d guest kept offline (${mib(state.bytes)} MiB)`;
+    button.disabled = true;
+    button.dataset.state = 'kept';
+  };
+  button.hidden = false;
+  if (state.kept) return kept();
+  button.textContent = `keep the 3d guest offline (${mib(state.bytes)} MiB)`;
+  button.dataset.state = 'offered';
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    button.dataset.state = 'keeping';
+    keep3dImage((stored) => (button.textContent = `keeping the 3d guest: ${mib(stored)} of ${mib(state.bytes)} MiB…`)).then(kept, (error: unknown) => {
+      button.disabled = false;
+      button.dataset.state = 'failed';
+      button.textContent = `keeping the 3d guest failed (${error instanceof Error ? error.message : String(error)}): try again`;
+    });
+  }, { once: false });
+}
+
 start().catch(failed);
+void offerKeeping();

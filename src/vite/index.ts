@@ -8,8 +8,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Plugin, PluginOption, ResolvedConfig } from 'vite';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin, PluginOption, ResolvedConfig, Rollup } from 'vite';
 import { appIconPng } from './app-icon.ts';
 import { serviceWorkerSource } from './service-worker.ts';
 
@@ -85,6 +86,28 @@ function publicFiles(dir: string): string[] {
 }
 
 /**
+ * Workbox's workbox-range-requests as one script for the service worker (it
+ * defines `vgwRangeRequests`), bundled by Vite itself in a build of its own.
+ */
+async function rangeRequestsScript(): Promise<string> {
+  const { build } = await import('vite');
+  const entry = fileURLToPath(import.meta.resolve('workbox-range-requests/createPartialResponse.mjs'));
+  const result = await build({
+    configFile: false,
+    root: dirname(entry),
+    logLevel: 'warn',
+    mode: 'production',
+    // Workbox keeps its messages and checks for development builds, told apart by this.
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: { write: false, copyPublicDir: false, minify: true, lib: { entry, formats: ['iife'], name: 'vgwRangeRequests' } },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
+  const chunk = outputs[0]?.output[0];
+  if (!chunk || chunk.type !== 'chunk') throw new Error('virtio-gpu-web/vite: bundling workbox-range-requests for the service worker gave no script');
+  return chunk.code;
+}
+
+/**
  * Makes `vite build` an installable offline app: writes `manifest.webmanifest`
  * and icons, links them from index.html, and adds a service worker that
  * precaches every file the build writes (including what other plugins emit)
@@ -112,7 +135,7 @@ export function offlineApp(options: OfflineAppOptions): Plugin {
         injectTo: 'head',
       },
     ],
-    generateBundle(_output, bundle) {
+    async generateBundle(_output, bundle) {
       for (const icon of ICONS) this.emitFile({ type: 'asset', fileName: icon.file, source: appIconPng(icon.size, icon.maskable) });
       const manifest = {
         name: options.name,
@@ -134,7 +157,8 @@ export function offlineApp(options: OfflineAppOptions): Plugin {
         if (item) hash.update(item.type === 'chunk' ? item.code : item.source);
       }
       const version = hash.digest('hex').slice(0, 16);
-      this.emitFile({ type: 'asset', fileName: SERVICE_WORKER, source: serviceWorkerSource({ version, files: files.map((f) => (f === 'index.html' ? '' : f)).concat('index.html'), headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } }) });
+      const manifestOfFiles = { version, files: files.map((f) => (f === 'index.html' ? '' : f)).concat('index.html'), headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } };
+      this.emitFile({ type: 'asset', fileName: SERVICE_WORKER, source: serviceWorkerSource(manifestOfFiles, await rangeRequestsScript()) });
     },
   };
 }

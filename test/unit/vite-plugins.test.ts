@@ -22,12 +22,15 @@ describe('virtio-gpu-web/vite', () => {
     expect(html).toContain('<link rel="manifest" href="/manifest.webmanifest">');
     expect(html).toContain('navigator.serviceWorker.register("/sw.js"');
     const sw = readFileSync(join(outDir, 'sw.js'), 'utf8');
-    const precache = JSON.parse(/\(self, (.*)\);\n$/.exec(sw)![1]!) as { files: string[]; headers: Record<string, string> };
+    const precache = JSON.parse(/\(self, (\{.*?\}), "virtio-gpu-web-kept-", vgwRangeRequests\.createPartialResponse\);\n$/.exec(sw)![1]!) as { files: string[]; headers: Record<string, string> };
     expect(precache.files).toEqual(expect.arrayContaining(['', 'index.html', 'manifest.webmanifest', 'icons/icon-192.png']));
     expect(precache.files.some((f) => /^assets\/gpu-worker-.*\.js$/.test(f)), 'the GPU worker').toBe(true);
     expect(precache.files.some((f) => /^assets\/vmm-worker-.*\.js$/.test(f)), 'the example VMM worker').toBe(true);
     expect(precache.headers).toMatchObject({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
     expect(() => new Function(sw)).not.toThrow();
+    // Workbox's range requests are bundled in, built for production (no `process` in a service worker).
+    expect(sw).toContain('var vgwRangeRequests=');
+    expect(sw).not.toContain('process.env');
   });
 
   it('virtioGpuWeb() keeps the package out of pre-bundling, where its worker URL would not resolve, and builds workers as ES modules', async () => {
