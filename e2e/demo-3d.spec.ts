@@ -12,6 +12,25 @@ test.use({ guestURL: '/?image=3d&cold', guestReady: GUEST_READY, guestBootTimeou
 
 const mib = (bytes: number): string => (bytes / (1 << 20)).toFixed(1);
 
+test('the v86 example takes the 3d image too: its disk read on demand, GL drawing through virgl, the tablet on its PCI bus', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/examples/v86-embed/index.html?image=3d');
+  const serial = (): Promise<string> => page.evaluate(() => globalThis.__virtioGpuWeb?.[0]?.serial.text ?? '');
+  await expect.poll(serial, { timeout: 240_000, intervals: [1000] }).toMatch(GUEST_READY);
+  const from = (await serial()).length;
+  await page.evaluate(() => globalThis.__virtioGpuWeb![0]!.serial.send('grep -c "virtio-gpu-web tablet" /proc/bus/input/devices; vgw-gl-triangle\n'));
+  await expect.poll(async () => (await serial()).slice(from), { timeout: 120_000, intervals: [1000] }).toMatch(/vgw-gl-triangle: (ok|FAIL)/);
+  const output = (await serial()).slice(from);
+  expect(output).toMatch(/^1\r?$/m);
+  expect(glProgramMismatches('vgw-gl-triangle', output), output).toEqual([]);
+  expect(await page.evaluate(() => globalThis.__virtioGpuWeb![0]!.threeD)).toContain('virgl on WebGL2');
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 test("the 3d guest boots in the demo with its disk read on demand, and its Mesa draws with the page's GPU", async ({ guest }) => {
   test.setTimeout(180_000);
   const { page } = guest;
