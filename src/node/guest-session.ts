@@ -3,7 +3,7 @@
  * presenter: boot it, type commands at its serial shell, capture its screen.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -73,6 +73,9 @@ export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], fe
   return join(dir, `snapshot-${id}.bin`);
 }
 
+/** What one read of the 3d guest's disk file takes. */
+const DISK_CHUNK = 256 << 10;
+
 export class GuestSession {
   private readonly shell: SerialShell;
   /** What the device reported about rejected commands. */
@@ -95,7 +98,8 @@ export class GuestSession {
       bios: image(options.image.bios),
       bzimage: image(options.image.kernel),
       initrd: image(options.image.initrd),
-      ...(options.image.disk ? { hda: image(options.image.disk) } : {}),
+      // Read in chunks as the guest asks, as in the page: v86 then keeps (and snapshots) only the blocks the guest wrote.
+      ...(options.image.disk ? { hda: { url: options.image.disk, async: true, size: statSync(options.image.disk).size, fixed_chunk_size: DISK_CHUNK } } : {}),
       cmdline: GUEST_CMDLINE,
       autostart: false,
       disable_keyboard: true,

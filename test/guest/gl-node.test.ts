@@ -42,3 +42,28 @@ describe('3D test programs in the 3d guest', () => {
     expect(guest.deviceLog).toEqual([]);
   });
 });
+
+describe('a 3d guest resumed from a snapshot', () => {
+  it('holds only the disk blocks the guest wrote, and GL programs still run from the disk', async () => {
+    const { mkdtempSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'vgw-')), 'snapshot.bin');
+    await guest.save(file);
+    const image = ensureGuestImage('3d');
+    const bytes = statSync(file).size;
+    console.log(`[gl-node] snapshot of the booted 3d guest: ${(bytes / 1048576).toFixed(1)} MiB (its disk: ${(statSync(image.disk as string).size / 1048576).toFixed(0)} MiB)`);
+    // 512 MiB of memory at most, and no copy of the disk.
+    expect(bytes).toBeLessThan(statSync(image.disk as string).size);
+    const resumed = await GuestSession.boot({ image, scanouts: [{ width: WIDTH, height: HEIGHT }], snapshot: file });
+    try {
+      expect(resumed.startedFrom).toBe('snapshot');
+      const { output, status } = await resumed.run(`${SOFTWARE} vgw-gl-triangle`, 90);
+      expect(glProgramMismatches('vgw-gl-triangle', output)).toEqual([]);
+      expect(status).toBe(0);
+      expect(resumed.deviceLog).toEqual([]);
+    } finally {
+      await resumed.stop();
+    }
+  });
+});
