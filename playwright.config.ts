@@ -3,7 +3,7 @@ import { chromiumPath, chromiumTestArgs } from './e2e/chromium.ts';
 import { appPort, devPort } from './e2e/servers.ts';
 
 /** The specs that load the whole machine. */
-const HEAVY = ['**/consumer.spec.ts', '**/demo-3d.spec.ts', '**/desktop.spec.ts', '**/offline-3d.spec.ts', '**/firefox.spec.ts', '**/gl-guest.spec.ts', '**/glmark2.spec.ts', '**/piglit.spec.ts', '**/replay-cli.spec.ts', '**/virgl-replay.spec.ts'];
+const HEAVY = ['**/consumer.spec.ts', '**/demo-3d.spec.ts', '**/desktop.spec.ts', '**/example-desktop.spec.ts', '**/offline-3d.spec.ts', '**/firefox.spec.ts', '**/gl-guest.spec.ts', '**/glmark2.spec.ts', '**/piglit.spec.ts', '**/replay-cli.spec.ts', '**/virgl-replay.spec.ts'];
 
 export default defineConfig({
   testDir: 'e2e',
