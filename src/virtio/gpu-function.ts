@@ -2,7 +2,7 @@
 import type { VirtioGpuDevice } from '../device/device.ts';
 import { DeviceConfigLayout } from '../protocol/structs.ts';
 import { serveControlQueue, serveCursorQueue, CONTROL_QUEUE, type QueueEvents } from './gpu-queues.ts';
-import type { TransportEvents, VirtioFunction } from './pci-transport.ts';
+import { readConfigBytes, type TransportEvents, type VirtioFunction } from './pci-transport.ts';
 import type { SplitVirtqueue } from './virtqueue.ts';
 
 export const VIRTIO_ID_GPU = 16;
@@ -31,9 +31,7 @@ export class VirtioGpuFunction implements VirtioFunction {
 
   readConfig(offset: number, size: number): number {
     DeviceConfigLayout.write(this.config, 0, { eventsRead: this.device.eventsRead, eventsClear: 0, numScanouts: this.device.scanouts.length, numCapsets: this.device.capsetCount });
-    let value = 0;
-    for (let i = size - 1; i >= 0; i--) value = value * 256 + (this.config[offset + i] ?? 0);
-    return value;
+    return readConfigBytes(this.config, offset, size);
   }
 
   writeConfig(offset: number, _size: number, value: number): void {

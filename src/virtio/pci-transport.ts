@@ -51,6 +51,13 @@ export function barSize(fn: Pick<VirtioFunction, 'configLength'>): number {
   return size;
 }
 
+/** A little-endian read of `size` bytes of a function's config at `offset`; bytes past its end read as zero. */
+export function readConfigBytes(config: Uint8Array, offset: number, size: number): number {
+  let value = 0;
+  for (let i = size - 1; i >= 0; i--) value = value * 256 + (config[offset + i] ?? 0);
+  return value;
+}
+
 /** What a virtio device offers its transport. */
 export interface VirtioFunction {
   /** virtio device id (16 for GPU). */

@@ -22,7 +22,7 @@ import {
   writeDevIds,
   writeInputEvent,
 } from '../protocol/virtio-input.ts';
-import { VIRTIO_PCI_VENDOR, type TransportEvents, type VirtioFunction } from './pci-transport.ts';
+import { VIRTIO_PCI_VENDOR, readConfigBytes, type TransportEvents, type VirtioFunction } from './pci-transport.ts';
 import { ChainError, VirtqueueError, type SplitVirtqueue } from './virtqueue.ts';
 
 /** The largest axis value: the guest maps 0..ABS_MAX onto the display. */
@@ -57,9 +57,7 @@ export class VirtioTabletFunction implements VirtioFunction {
   constructor(private readonly log: (message: string) => void) {}
 
   readConfig(offset: number, size: number): number {
-    let value = 0;
-    for (let i = size - 1; i >= 0; i--) value = value * 256 + (this.config[offset + i] ?? 0);
-    return value;
+    return readConfigBytes(this.config, offset, size);
   }
 
   writeConfig(offset: number, size: number, value: number): void {
