@@ -4,21 +4,18 @@
  */
 import type { VirtioGpuDevice } from '../device/device.ts';
 import { driverAwaits } from '../protocol/structs.ts';
-import { ChainError, type DescriptorChain, type SplitVirtqueue, VirtqueueError } from './virtqueue.ts';
+import { takeChain, type DescriptorChain, type QueueFaults, type SplitVirtqueue } from './virtqueue.ts';
 
 export const CONTROL_QUEUE = 0;
 export const CURSOR_QUEUE = 1;
 
-export interface QueueEvents {
+export interface QueueEvents extends QueueFaults {
   /**
    * The driver asked to be told about used buffers. `urgent` when it may be
    * waiting for one of them (a fence, an answer with data, an error); other
    * notices may be held back briefly and merged.
    */
   interrupt(urgent: boolean): void;
-  /** The ring is malformed: the transport should flag DEVICE_NEEDS_RESET. */
-  broken(reason: string): void;
-  log(message: string): void;
 }
 
 /** What a served chain left in it: the bytes written, and whether the driver may be waiting for them. */
@@ -34,22 +31,12 @@ function drain(queue: SplitVirtqueue, handle: Handler, events: QueueEvents): num
   let interrupt = false;
   let urgent = false;
   let served = 0;
-  for (;;) {
-    let chain: DescriptorChain | null;
-    try {
-      chain = queue.pop();
-    } catch (error) {
-      if (error instanceof ChainError) {
-        events.log(`virtio-gpu: descriptor chain ${error.head} refused: ${error.message}`);
-        interrupt = queue.pushUsed(error.head, 0) || interrupt;
-        urgent = true;
-        continue;
-      }
-      if (error instanceof VirtqueueError) events.broken(error.message);
-      else events.log(`virtio-gpu: queue failure: ${String(error)}`);
-      break;
+  for (let chain = takeChain(queue, events, 'virtio-gpu'); chain !== null; chain = takeChain(queue, events, 'virtio-gpu')) {
+    if ('refused' in chain) {
+      interrupt ||= chain.notify;
+      urgent = true;
+      continue;
     }
-    if (!chain) break;
     served++;
     const result = handle(queue, chain);
     if (result instanceof Promise) {

@@ -23,7 +23,7 @@ import {
   writeInputEvent,
 } from '../protocol/virtio-input.ts';
 import { VIRTIO_PCI_VENDOR, readConfigBytes, type TransportEvents, type VirtioFunction } from './pci-transport.ts';
-import { ChainError, VirtqueueError, type SplitVirtqueue } from './virtqueue.ts';
+import { takeChain, type QueueFaults, type SplitVirtqueue } from './virtqueue.ts';
 
 /** The largest axis value: the guest maps 0..ABS_MAX onto the display. */
 export const ABS_MAX = 0x7fff;
@@ -51,6 +51,7 @@ export class VirtioTabletFunction implements VirtioFunction {
   private pendingCount = 0;
   private queues: readonly (SplitVirtqueue | null)[] = [];
   private events: TransportEvents | null = null;
+  private readonly faults: QueueFaults = { log: (message) => this.log(message), broken: (reason) => this.events?.needsReset(reason) };
   private x = -1;
   private y = -1;
 
@@ -88,6 +89,7 @@ export class VirtioTabletFunction implements VirtioFunction {
 
   /** The pointer at (`fx`, `fy`), fractions of the display from its top left corner (clamped to it). */
   moveTo(fx: number, fy: number): void {
+    if (!this.events) return;
     const x = Math.round(Math.min(1, Math.max(0, fx)) * ABS_MAX);
     const y = Math.round(Math.min(1, Math.max(0, fy)) * ABS_MAX);
     if (x === this.x && y === this.y) return;
@@ -132,16 +134,18 @@ export class VirtioTabletFunction implements VirtioFunction {
     if (!queue || !this.events || this.pendingCount === 0) return;
     let interrupt = false;
     while (this.pendingCount > 0) {
-      const head = this.popChain(queue);
-      if (head === null) break;
-      if (head.written) {
-        const at = this.pendingHead * INPUT_EVENT_BYTES;
-        const written = queue.scatter(head.chain, this.pending.subarray(at, at + INPUT_EVENT_BYTES));
-        interrupt = queue.pushUsed(head.chain.head, written) || interrupt;
-        this.pendingHead = (this.pendingHead + 1) % PENDING_LIMIT;
-        this.pendingCount--;
-        this.delivered++;
-      } else interrupt = true;
+      const chain = takeChain(queue, this.faults, 'virtio-input');
+      if (chain === null) break;
+      if ('refused' in chain) {
+        interrupt ||= chain.notify;
+        continue;
+      }
+      const at = this.pendingHead * INPUT_EVENT_BYTES;
+      const written = queue.scatter(chain, this.pending.subarray(at, at + INPUT_EVENT_BYTES));
+      interrupt = queue.pushUsed(chain.head, written) || interrupt;
+      this.pendingHead = (this.pendingHead + 1) % PENDING_LIMIT;
+      this.pendingCount--;
+      this.delivered++;
     }
     if (interrupt) this.events.interrupt(true);
   }
@@ -151,27 +155,10 @@ export class VirtioTabletFunction implements VirtioFunction {
     const queue = this.queues[InputQueue.STATUS];
     if (!queue || !this.events) return;
     let interrupt = false;
-    for (let got = this.popChain(queue); got !== null; got = this.popChain(queue)) {
-      if (got.written) interrupt = queue.pushUsed(got.chain.head, 0) || interrupt;
-      else interrupt = true;
+    for (let chain = takeChain(queue, this.faults, 'virtio-input'); chain !== null; chain = takeChain(queue, this.faults, 'virtio-input')) {
+      interrupt = ('refused' in chain ? chain.notify : queue.pushUsed(chain.head, 0)) || interrupt;
     }
     if (interrupt) this.events.interrupt(false);
-  }
-
-  /** The next chain; a malformed one is given back empty (`written: false`), a broken ring asks for a reset. */
-  private popChain(queue: SplitVirtqueue): { chain: NonNullable<ReturnType<SplitVirtqueue['pop']>>; written: true } | { written: false } | null {
-    try {
-      const chain = queue.pop();
-      return chain ? { chain, written: true } : null;
-    } catch (error) {
-      if (error instanceof ChainError) {
-        this.log(`virtio-input: descriptor chain ${error.head} refused: ${error.message}`);
-        queue.pushUsed(error.head, 0);
-        return { written: false };
-      }
-      this.events?.needsReset(error instanceof VirtqueueError ? error.message : String(error));
-      return null;
-    }
   }
 
   /** Fills the config union with the answer to the select and subsel the driver wrote. */

@@ -64,6 +64,39 @@ export class ChainError extends Error {
   }
 }
 
+/** Where a device reports what `takeChain` met besides a chain. */
+export interface QueueFaults {
+  log(message: string): void;
+  /** The ring itself is malformed: the transport should flag DEVICE_NEEDS_RESET. */
+  broken(reason: string): void;
+}
+
+/** A malformed chain `takeChain` gave back to the driver empty; `notify` is what pushUsed answered. */
+export interface RefusedChain {
+  readonly refused: true;
+  readonly notify: boolean;
+}
+const REFUSED_NOTIFY: RefusedChain = { refused: true, notify: true };
+const REFUSED_QUIET: RefusedChain = { refused: true, notify: false };
+
+/**
+ * The next chain to serve, or null when the ring is empty or broken (reported to `faults`).
+ * A malformed chain is logged and given back empty, and the queue goes on.
+ */
+export function takeChain(queue: SplitVirtqueue, faults: QueueFaults, device: string): DescriptorChain | RefusedChain | null {
+  try {
+    return queue.pop();
+  } catch (error) {
+    if (error instanceof ChainError) {
+      faults.log(`${device}: descriptor chain ${error.head} refused: ${error.message}`);
+      return queue.pushUsed(error.head, 0) ? REFUSED_NOTIFY : REFUSED_QUIET;
+    }
+    if (error instanceof VirtqueueError) faults.broken(error.message);
+    else faults.log(`${device}: queue failure: ${String(error)}`);
+    return null;
+  }
+}
+
 export class SplitVirtqueue {
   private lastAvail = 0;
   private usedIdx = 0;

@@ -16,7 +16,7 @@ function ask(transport: VirtioPciTransport, select: number, subsel: number): num
 }
 
 /** A tablet whose event queue holds `buffers` 8-byte buffers from the driver; `events()` reads what it wrote to the used ring. */
-function started(buffers: number) {
+function started(buffers: number, beforeStart?: (fn: VirtioTabletFunction) => void) {
   const ram = new Uint8Array(1 << 16);
   const view = new DataView(ram.buffer);
   const memory = wrapGuestMemory(ram);
@@ -34,6 +34,7 @@ function started(buffers: number) {
   const logs: string[] = [];
   let interrupts = 0;
   const fn = new VirtioTabletFunction((m) => logs.push(m));
+  beforeStart?.(fn);
   const events: TransportEvents = { interrupt: () => interrupts++, configChanged: () => {}, needsReset: (r) => logs.push(`reset: ${r}`) };
   const queue = (at: number) => new SplitVirtqueue(memory, { size: SIZE, descAddr: at, availAddr: at + 0x400, usedAddr: at + 0x800 });
   fn.activate([new SplitVirtqueue(memory, { size: SIZE, descAddr: DESC, availAddr: AVAIL, usedAddr: USED }), queue(0x4000)], events);
@@ -44,7 +45,7 @@ function started(buffers: number) {
       return [view.getUint16(at, true), view.getUint16(at + 2, true), view.getInt32(at + 4, true)];
     });
   };
-  return { fn, events: events8, interrupts: () => interrupts, logs, offer };
+  return { fn, events: events8, interrupts: () => interrupts, logs, offer, view };
 }
 
 describe('the virtio-input tablet', () => {
@@ -104,10 +105,26 @@ describe('the virtio-input tablet', () => {
     expect(t.logs).toEqual(['virtio-input: the guest takes no events; newer ones are dropped']);
   });
 
+  it('gives a malformed buffer back empty, logged, and sends the event in the next one', () => {
+    const t = started(0);
+    t.offer(2, 0);
+    t.view.setBigUint64(DESC, 1n << 20n, true);
+    t.fn.button('right', true);
+    expect(t.view.getUint32(USED + 4, true)).toBe(0);
+    expect(t.view.getUint32(USED + 8, true)).toBe(0);
+    expect(t.events().slice(1)).toEqual([[EventType.KEY, Button.RIGHT, 1]]);
+    expect(t.logs).toEqual([expect.stringMatching(/^virtio-input: descriptor chain 0 refused: .*outside guest memory/)]);
+    expect(t.interrupts()).toBe(1);
+  });
+
   it('sends nothing before the driver started it, and forgets what was held at reset', () => {
     const idle = new VirtioTabletFunction(() => {});
     idle.moveTo(0.5, 0.5);
     expect(idle.delivered).toBe(0);
+    // A move before the start is not remembered as sent: the same position afterwards reaches the guest.
+    const early = started(4, (fn) => fn.moveTo(0.5, 0.5));
+    early.fn.moveTo(0.5, 0.5);
+    expect(early.events()).toEqual([[EventType.ABS, Axis.X, 16384], [EventType.ABS, Axis.Y, 16384], [EventType.SYN, SYN_REPORT, 0]]);
     const t = started(0);
     t.fn.moveTo(0.1, 0.1);
     t.fn.reset();
