@@ -27,6 +27,11 @@ function count(p: Pixels, match: (r: number, g: number, b: number) => boolean): 
 
 const isBackground = (r: number, g: number, b: number): boolean => r === BACKGROUND[0] && g === BACKGROUND[1] && b === BACKGROUND[2];
 
+/** The disk's bytes read, and the range requests that read them with the time they took, summed (v86 waits for one at a time). */
+function diskRead(disk: { read: number; requests: number; requestMs: number }): string {
+  return `${(disk.read / 1048576).toFixed(1)} MiB (${disk.requests} range requests, ${(disk.requestMs / 1000).toFixed(1)} s in all)`;
+}
+
 async function desktopReady(guest: Guest): Promise<void> {
   await guest.page.waitForFunction(() => window.vgw?.desktop.state === 'ready', null, { timeout: 180_000 });
   const screen = guest.screen();
@@ -62,7 +67,7 @@ test('weston comes up on the canvas, compositing through virgl, with es2gears_wa
   const log = await guest.run('grep -E "Using GL renderer|GL renderer:|GL version:" /tmp/weston.log; cat /proc/loadavg');
   expect(log).toContain('virgl');
   const draws = await page.evaluate(() => window.vgw!.gpu.stats().threeD?.drawsPerSecond ?? 0);
-  console.log(`[desktop] cold: weston's socket after ${(state.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(state.shown / 1000).toFixed(1)} s, ${(state.disk.read / 1048576).toFixed(1)} MiB of the ${(state.disk.size / 1048576).toFixed(0)} MiB disk read by then; ${draws.toFixed(1)} draws/s with the gears turning; ${log.trim().replace(/\s+/g, ' ')}`);
+  console.log(`[desktop] cold: weston's socket after ${(state.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(state.shown / 1000).toFixed(1)} s, ${diskRead(state.disk)} of the ${(state.disk.size / 1048576).toFixed(0)} MiB disk read by then; ${draws.toFixed(1)} draws/s with the gears turning; ${log.trim().replace(/\s+/g, ' ')}`);
 });
 
 test("the page's pointer reaches the guest through the tablet at the pixel it points at, and weston draws its cursor there", async ({ guest }) => {
@@ -126,6 +131,6 @@ test('a reload resumes the guest from its snapshot (taken at the shell, before w
   const resumed = await page.evaluate(() => ({ from: window.vgw!.startedFrom, ready: window.vgw!.desktop.readyMs!, disk: window.vgw!.disk }));
   expect(resumed.from).toBe('snapshot');
   const shown = await page.evaluate(() => performance.now());
-  console.log(`[desktop] from the snapshot (${(stored / 1048576).toFixed(1)} MiB): weston's socket after ${(resumed.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(shown / 1000).toFixed(1)} s, ${(resumed.disk.read / 1048576).toFixed(1)} MiB of the disk read by then`);
+  console.log(`[desktop] from the snapshot (${(stored / 1048576).toFixed(1)} MiB): weston's socket after ${(resumed.ready / 1000).toFixed(1)} s, its desktop on the canvas after ${(shown / 1000).toFixed(1)} s, ${diskRead(resumed.disk)} of the disk read by then`);
   expect(guest.pageErrors).toEqual([]);
 });

@@ -27,6 +27,8 @@ export { createWorkerPresenter, type WorkerPresenter, type WorkerPresenterOption
 export type { Backend, BackendChoice } from './presenters/backends.ts';
 export { attachVirtioGpu, saveVirtioGpuState, restoreVirtioGpuState, type AttachOptions, type V86Like, type V86VirtioGpuState } from './vm/v86.ts';
 export { attachVirtioTablet, type TabletOptions, type VirtioTablet } from './vm/v86.ts';
+export { RangeDisk, asV86Image, type ReadRange, type RangeDiskOptions } from './vm/range-disk.ts';
+export { httpRangeReader } from './vm/http-range.ts';
 export { VirtioTabletFunction, ABS_MAX as TABLET_ABS_MAX, type TabletButton } from './virtio/tablet-function.ts';
 export { VirtioPciTransport, barSize, type VirtioFunction, type TransportState, type InterruptLine } from './virtio/pci-transport.ts';
 export { VirtioGpuFunction } from './virtio/gpu-function.ts';

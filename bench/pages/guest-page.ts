@@ -97,7 +97,7 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
       if (this.canvas === canvas) drew();
       return put.apply(this, args);
     } as typeof put;
-    emulator = new V86({ ...(await guestV86Options('2d', 'vgw.display=vga')), screen_container: screen });
+    emulator = new V86({ ...(await guestV86Options('2d', 'vgw.display=vga')).options, screen_container: screen });
     emulator.add_listener('emulator-loaded', () => emulator.run());
   } else {
     const canvas = document.createElement('canvas');
@@ -115,7 +115,7 @@ async function benchGuest(display: Display, seconds: number, backend: BackendCho
     const threeD = virgl ? await presenter.gpuWorker.virglInit() : null;
     if (threeD && !threeD.ok) throw new Error(`no virgl renderer: ${threeD.reason}`);
     const with3d = threeD?.ok ? { features: { virgl: true, contextInit: true }, renderer3d: new WorkerRenderer3d(() => presenter.gpuWorker, console.warn, threeD.limits) } : {};
-    emulator = new V86(await guestV86Options());
+    emulator = new V86((await guestV86Options()).options);
     emulator.add_listener('emulator-loaded', () => {
       attachVirtioGpu(emulator as unknown as V86Like, { scanouts: [{ width: 1024, height: 768 }], presenter, ...with3d });
       emulator.run();

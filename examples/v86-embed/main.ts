@@ -1,9 +1,9 @@
 import { V86 } from 'v86';
 import v86Wasm from 'v86/build/v86.wasm?url';
-import { attachVirtioGpuToV86 } from 'virtio-gpu-web';
+import { asV86Image, attachVirtioGpuToV86, httpRangeReader, RangeDisk } from 'virtio-gpu-web';
 
-// `?image=3d`: the guest with Mesa (virgl draws its GL on this page's GPU) and weston; v86 reads its root disk on demand,
-// in range requests, and the tablet is its pointer.
+// `?image=3d`: the guest with Mesa (virgl draws its GL on this page's GPU) and weston; its root disk is read on demand,
+// in range requests read ahead while the guest reads in sequence, and the tablet is its pointer.
 const image3d = new URLSearchParams(location.search).get('image') === '3d';
 const base = image3d ? '/guest-image/3d' : '/guest-image';
 const disk = image3d ? await fetch(`${base}/disk.img`, { method: 'HEAD' }) : null;
@@ -14,7 +14,7 @@ const emulator = new V86({
   bios: { url: `${base}/bios.bin` },
   bzimage: { url: `${base}/vmlinuz` },
   initrd: { url: `${base}/initramfs.cpio` },
-  ...(disk && { hda: { url: `${base}/disk.img`, async: true, size: Number(disk.headers.get('Content-Length')), fixed_chunk_size: 256 << 10 } }),
+  ...(disk && { hda: asV86Image(new RangeDisk(httpRangeReader(`${base}/disk.img`), Number(disk.headers.get('Content-Length')))) }),
   disable_mouse: image3d,
   cmdline: 'console=tty0 console=ttyS0 quiet',
   autostart: false, // the device joins the PCI bus before the guest boots; the call below starts it

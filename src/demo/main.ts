@@ -14,7 +14,7 @@ import type { BackendChoice } from '../presenters/backends.ts';
 import { restoreVirtioGpuState, saveVirtioGpuState } from '../vm/v86.ts';
 import { missingRequirements } from '../embed/requirements.ts';
 import { fallbackText } from './environment.ts';
-import { DISK_PATH, guestV86Options, type GuestImageKind } from './guest-image.ts';
+import { DISK_PATH, guestV86Options, type DiskReader, type GuestImageKind } from './guest-image.ts';
 import { deleteSnapshot, loadSnapshot, storeSnapshot, type StoredSnapshot } from './snapshot-store.ts';
 import { keep3dImage, keptState } from './keep-3d.ts';
 import { showStats } from './stats-overlay.ts';
@@ -29,15 +29,18 @@ const boot = element<HTMLPreElement>('boot');
 const screens = element('screen');
 const fit = element<HTMLInputElement>('fit');
 
-/** `?image=3d&desktop&scanouts=N&size=WxH&backend=B&cold&virgl=0`: the guest, its desktop, how many displays, their size, the drawing backend, whether to skip the snapshot, and 3D off. */
-function pageOptions(): { image: GuestImageKind; desktop: boolean; scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean } {
+/**
+ * `?image=3d&desktop&scanouts=N&size=WxH&backend=B&cold&virgl=0&disk=v86`: the guest, its desktop, how many displays, their size,
+ * the drawing backend, whether to skip the snapshot, 3D off, and v86's own disk reader (the benchmark's baseline).
+ */
+function pageOptions(): { image: GuestImageKind; desktop: boolean; scanouts: { width: number; height: number }[]; backend: BackendChoice; cold: boolean; virgl: boolean; diskReader: DiskReader } {
   const params = new URLSearchParams(location.search);
   const count = Math.min(16, Math.max(1, Number(params.get('scanouts') ?? 1) || 1));
   const [width, height] = (params.get('size') ?? '1024x768').split('x').map(Number);
   const backend = (['webgpu', 'webgl2', 'canvas2d'] as const).find((b) => b === params.get('backend')) ?? 'auto';
   const desktop = params.has('desktop');
   const image = params.get('image') === '3d' || desktop ? '3d' : '2d';
-  return { image, desktop, scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0' };
+  return { image, desktop, scanouts: Array.from({ length: count }, () => ({ width: width || 1024, height: height || 768 })), backend, cold: params.has('cold'), virgl: params.get('virgl') !== '0', diskReader: params.get('disk') === 'v86' ? 'v86' : 'range-disk' };
 }
 
 export interface DemoState {
@@ -57,8 +60,8 @@ export interface DemoState {
   /** Bytes of v86's part of the stored snapshot (memory, devices, and the disk blocks the guest wrote). */
   snapshotBytes: number;
   image: GuestImageKind;
-  /** Bytes of the 3d guest's disk fetched so far, and its size (0 for the 2d guest, which has none). */
-  disk: { read: number; size: number };
+  /** Bytes of the 3d guest's disk fetched so far, its size (0 for the 2d guest, which has none), and the range requests that fetched them with the milliseconds they took in all. */
+  disk: { read: number; size: number; requests: number; requestMs: number };
   /** With `&desktop`: weston's state, and milliseconds from page start to its socket being up. */
   desktop: { state: 'off' | 'starting' | 'ready'; readyMs: number | null };
 }
@@ -79,11 +82,11 @@ async function start(): Promise<void> {
   const problem = missingRequirements();
   if (problem) throw new Error(problem);
   show('loading the guest image…');
-  const { image, desktop, scanouts, backend, cold, virgl } = pageOptions();
+  const { image, desktop, scanouts, backend, cold, virgl, diskReader } = pageOptions();
   const { id: imageId } = (await (await fetch('/guest-image/id')).json()) as { id: string };
   const id = `${imageId}-${JSON.stringify({ image, desktop, scanouts, virgl })}`;
-  const [options, saved] = await Promise.all([guestV86Options(image), cold ? null : loadSnapshot(id).catch(() => null)]);
-  const disk = { read: 0, size: options.hda?.size ?? 0 };
+  const [{ options, diskBytes }, saved] = await Promise.all([guestV86Options(image, '', diskReader, (message) => show(message)), cold ? null : loadSnapshot(id).catch(() => null)]);
+  const disk = { read: 0, size: diskBytes, requests: 0, requestMs: 0 };
   // The desktop's pointer is the tablet; v86's PS/2 mouse would move it too.
   const emulator = new V86({ ...options, disable_mouse: desktop });
   let state: DemoState | undefined;
@@ -132,7 +135,10 @@ function watchDisk(state: DemoState): void {
   const mib = (bytes: number): string => (bytes / (1 << 20)).toFixed(1);
   new PerformanceObserver((entries) => {
     for (const entry of entries.getEntries() as PerformanceResourceTiming[]) {
-      if (new URL(entry.name).pathname === DISK_PATH) state.disk.read += entry.encodedBodySize;
+      if (new URL(entry.name).pathname !== DISK_PATH) continue;
+      state.disk.read += entry.encodedBodySize;
+      state.disk.requests++;
+      state.disk.requestMs += entry.duration;
     }
     // The page's buffer of entries holds 250; the observer has them already.
     performance.clearResourceTimings();

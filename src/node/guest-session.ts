@@ -12,7 +12,9 @@ import { sourceHash } from '../../scripts/source-hash.mjs';
 import type { DeviceFeatures, VirtioGpuDevice } from '../device/device.ts';
 import type { ScanoutConfig } from '../device/scanouts.ts';
 import { createMemoryPresenter } from '../presenters/memory-surface.ts';
+import { fileRangeReader, type FileRangeReader } from './file-range.ts';
 import { GUEST_CMDLINE } from '../vm/guest-cmdline.ts';
+import { asV86Image, RangeDisk } from '../vm/range-disk.ts';
 import { SerialShell } from '../vm/serial-shell.ts';
 import { attachVirtioGpu, restoreVirtioGpuState, saveVirtioGpuState, type V86Like, type V86VirtioGpuState } from '../vm/v86.ts';
 
@@ -73,15 +75,13 @@ export function snapshotFile(dir: string, scanouts: readonly ScanoutConfig[], fe
   return join(dir, `snapshot-${id}.bin`);
 }
 
-/** What one read of the 3d guest's disk file takes. */
-const DISK_CHUNK = 256 << 10;
-
 export class GuestSession {
   private readonly shell: SerialShell;
   /** What the device reported about rejected commands. */
   readonly deviceLog: string[] = [];
   private attached: VirtioGpuDevice | null = null;
   readonly emulator: V86;
+  private readonly diskFile: FileRangeReader | null;
 
   private constructor(options: GuestSessionOptions) {
     const require = createRequire(import.meta.url);
@@ -91,6 +91,7 @@ export class GuestSession {
     };
     const kind = options.image.kind ?? '2d';
     if (kind === '3d' && !options.image.disk) throw new Error('the 3d guest image has no disk');
+    this.diskFile = options.image.disk ? fileRangeReader(options.image.disk) : null;
     this.emulator = new V86({
       wasm_path: require.resolve('v86/build/v86.wasm'),
       memory_size: (options.memoryMiB ?? DEFAULT_MEMORY_MIB[kind]) * 1024 * 1024,
@@ -98,8 +99,8 @@ export class GuestSession {
       bios: image(options.image.bios),
       bzimage: image(options.image.kernel),
       initrd: image(options.image.initrd),
-      // Read in chunks as the guest asks, as in the page: v86 then keeps (and snapshots) only the blocks the guest wrote.
-      ...(options.image.disk ? { hda: { url: options.image.disk, async: true, size: statSync(options.image.disk).size, fixed_chunk_size: DISK_CHUNK } } : {}),
+      // Read as the guest asks, as in the page: the snapshot keeps only the blocks the guest wrote.
+      ...(this.diskFile && options.image.disk ? { hda: asV86Image(new RangeDisk(this.diskFile.read, statSync(options.image.disk).size)) } : {}),
       cmdline: GUEST_CMDLINE,
       autostart: false,
       disable_keyboard: true,
@@ -206,5 +207,6 @@ export class GuestSession {
   async stop(): Promise<void> {
     await this.emulator.stop();
     this.emulator.destroy();
+    await this.diskFile?.close();
   }
 }
