@@ -3,7 +3,7 @@ import v86Wasm from 'v86/build/v86.wasm?url';
 import { asV86Image, attachVirtioGpuToV86, httpRangeReader, RangeDisk } from 'virtio-gpu-web';
 
 // `?image=3d`: the guest with Mesa (virgl draws its GL on this page's GPU) and weston; its root disk is read on demand,
-// in range requests read ahead while the guest reads in sequence, and the tablet is its pointer.
+// in range requests, and the tablet is its pointer.
 const image3d = new URLSearchParams(location.search).get('image') === '3d';
 const base = image3d ? '/guest-image/3d' : '/guest-image';
 const disk = image3d ? await fetch(`${base}/disk.img`, { method: 'HEAD' }) : null;

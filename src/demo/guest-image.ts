@@ -10,7 +10,7 @@ import { httpRangeReader } from '../vm/http-range.ts';
 import { asV86Image, RangeDisk } from '../vm/range-disk.ts';
 
 export type GuestImageKind = '2d' | '3d';
-/** Who reads the 3d disk: the project's RangeDisk (read-ahead), or v86's own buffer (a request per miss), kept to compare. */
+/** Who reads the 3d disk: the project's RangeDisk, or v86's own buffer, kept for the benchmark to compare. */
 export type DiskReader = 'range-disk' | 'v86';
 
 const BASE: Readonly<Record<GuestImageKind, string>> = { '2d': '/guest-image', '3d': '/guest-image/3d' };
