@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: every figure against a baseline measured in
  * the same run (these machines are shared and noisy). Prints one table and
- * writes bench/results.json.
+ * writes bench/results.json (a run of some parts, `--only=…`, writes
+ * bench/results-<parts>.json and leaves the full run's record alone).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -176,7 +177,8 @@ const PARTS = { presenters, present3d, guest: guestSideBySide, boot: bootTimes, 
 /** `--quick` for a short smoke run; `--only=device,presenters,present3d,guest,boot,disk` for some parts. */
 export async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
-  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['device', ...Object.keys(PARTS)];
+  const chosen = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+  const only = chosen ?? ['device', ...Object.keys(PARTS)];
   const progress = (m: string) => console.error(`[bench] ${m}`);
   const results: BenchResult[] = [];
   if (only.includes('device')) {
@@ -194,11 +196,11 @@ export async function main(argv: string[]): Promise<number> {
     await browser.close();
     await server.close();
   }
-  report(results, quick);
+  report(results, quick, chosen ? `bench/results-${chosen.join('-')}.json` : 'bench/results.json');
   return 0;
 }
 
-function report(results: BenchResult[], quick: boolean): void {
+function report(results: BenchResult[], quick: boolean, file: string): void {
   const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
   const rows = results.map((r) => [r.name, `${fmt(r.value)} ${r.unit}`, `${fmt(r.baselineValue)} ${r.unit}`, `${r.ratio.toFixed(2)}x (${r.better} is better)`, r.baseline]);
   const head = ['measure', 'value', 'baseline', 'ratio', 'baseline is'];
@@ -208,6 +210,6 @@ function report(results: BenchResult[], quick: boolean): void {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, chromium: chromiumPath(), v86: JSON.parse(readFileSync(join(root, 'node_modules/v86/package.json'), 'utf8')).version };
   mkdirSync(join(root, 'bench'), { recursive: true });
-  writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ version: pkg.version, quick, date: new Date().toISOString(), machine, results }, null, 2) + '\n');
-  console.error('[bench] written to bench/results.json');
+  writeFileSync(join(root, file), JSON.stringify({ version: pkg.version, quick, date: new Date().toISOString(), machine, results }, null, 2) + '\n');
+  console.error(`[bench] written to ${file}`);
 }

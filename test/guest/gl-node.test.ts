@@ -3,6 +3,9 @@
  * programs (guest/programs-3d) on /dev/dri/card0 and shows their frames
  * through KMS on the device.
  */
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGuestImage } from '../../guest/build-image.mjs';
 import { GL_PROGRAMS, glProgramMismatches } from '../../guest/gl-test-checks.ts';
@@ -45,9 +48,6 @@ describe('3D test programs in the 3d guest', () => {
 
 describe('a 3d guest resumed from a snapshot', () => {
   it('holds only the disk blocks the guest wrote, and GL programs still run from the disk', async () => {
-    const { mkdtempSync, statSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'vgw-')), 'snapshot.bin');
     await guest.save(file);
     const image = ensureGuestImage('3d');
