@@ -1,8 +1,11 @@
 /** A disk image's bytes from a local file, for the runner's guests. */
+import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ReadRange } from '../vm/range-disk.ts';
 
 export interface FileRangeReader {
+  /** The file's bytes, when the reader was made. */
+  size: number;
   read: ReadRange;
   /** Closes the file, if a read opened it. */
   close(): Promise<void>;
@@ -12,6 +15,7 @@ export interface FileRangeReader {
 export function fileRangeReader(path: string): FileRangeReader {
   let file: Promise<FileHandle> | null = null;
   return {
+    size: statSync(path).size,
     async read(start, length) {
       const handle = await (file ??= open(path, 'r'));
       const bytes = new Uint8Array(length);

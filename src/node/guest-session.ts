@@ -3,7 +3,7 @@
  * presenter: boot it, type commands at its serial shell, capture its screen.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -100,7 +100,7 @@ export class GuestSession {
       bzimage: image(options.image.kernel),
       initrd: image(options.image.initrd),
       // Read as the guest asks, as in the page: the snapshot keeps only the blocks the guest wrote.
-      ...(this.diskFile && options.image.disk ? { hda: asV86Image(new RangeDisk(this.diskFile.read, statSync(options.image.disk).size)) } : {}),
+      ...(this.diskFile ? { hda: asV86Image(new RangeDisk(this.diskFile.read, this.diskFile.size)) } : {}),
       cmdline: GUEST_CMDLINE,
       autostart: false,
       disable_keyboard: true,

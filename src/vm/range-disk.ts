@@ -74,7 +74,7 @@ export class RangeDisk {
 
   /** v86's read: `fn` gets the bytes (a view it copies at once), synchronously when they are here already. */
   get(offset: number, length: number, fn: (data: Uint8Array) => void, options?: { signal?: AbortSignal }): void {
-    if (!(length > 0) || offset < 0 || offset % BLOCK !== 0 || offset + length > this.byteLength) {
+    if (!this.inside(offset, length)) {
       fn(new Uint8Array(Math.max(0, length)));
       return;
     }
@@ -99,7 +99,7 @@ export class RangeDisk {
 
   /** v86's synchronous look (the partition table, for the disk's geometry): the bytes if every chunk is here. */
   get_from_cache(offset: number, length: number): Uint8Array | undefined {
-    if (!(length > 0) || offset < 0 || offset % BLOCK !== 0 || offset + length > this.byteLength) return undefined;
+    if (!this.inside(offset, length)) return undefined;
     const first = Math.floor(offset / this.chunkBytes);
     const last = Math.floor((offset + length - 1) / this.chunkBytes);
     for (let chunk = first; chunk <= last; chunk++) if (!this.chunks.has(chunk)) return undefined;
@@ -108,7 +108,7 @@ export class RangeDisk {
 
   /** v86's write: kept as 256-byte blocks, over what the image holds. */
   set(start: number, data: Uint8Array, fn: () => void): void {
-    if (start < 0 || start % BLOCK !== 0 || data.length % BLOCK !== 0 || start + data.length > this.byteLength) {
+    if (!this.inside(start, data.length) || data.length % BLOCK !== 0) {
       fn();
       return;
     }
@@ -142,6 +142,11 @@ export class RangeDisk {
       const chunk = Math.floor((index * BLOCK) / this.chunkBytes);
       this.writtenInChunk.set(chunk, (this.writtenInChunk.get(chunk) ?? 0) + 1);
     }
+  }
+
+  /** Whether v86 asked for a range it can: block-aligned, not empty, within the disk. */
+  private inside(offset: number, length: number): boolean {
+    return length > 0 && offset >= 0 && offset % BLOCK === 0 && offset + length <= this.byteLength;
   }
 
   /** Fetches the chunks of first..last not here nor on their way; null when all are here. */
